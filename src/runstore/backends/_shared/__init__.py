@@ -1,0 +1,1 @@
+"""Helpers shared by backends: logic every backend would otherwise repeat."""

@@ -1,0 +1,5 @@
+"""The files backend."""
+
+from runstore.backends.files.store import FileBackend
+
+__all__ = ["FileBackend"]

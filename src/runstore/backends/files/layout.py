@@ -1,0 +1,67 @@
+"""The folder layout of a files store, its manifest and its locks."""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Final
+
+from runstore.backends._shared.locks import file_lock
+from runstore.backends.files.atomic import atomic_write
+from runstore.errors import CorruptRecord, SchemaMismatch
+
+__all__ = ["FORMAT_STEPS", "FORMAT_VERSION", "FileLayout"]
+
+FORMAT_VERSION: Final = 1
+# Named upgrade steps, in order; the manifest records those applied.
+FORMAT_STEPS: Final[tuple[str, ...]] = ("0001_initial",)
+
+
+class FileLayout:
+    """Paths of one files store::
+
+        ROOT/manifest.json          format version and applied upgrade steps
+        ROOT/.locks/                lock files (safe to delete when nothing runs)
+        ROOT/workflows/<id>/vN.yaml one file per workflow version
+    """
+
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
+        self.root = root
+        self.durable = durable
+        self.manifest_path = root / "manifest.json"
+        self.locks = root / ".locks"
+
+    def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
+        return file_lock(self.locks, name, timeout)
+
+    def read_manifest(self) -> dict[str, object] | None:
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise CorruptRecord(str(self.manifest_path), f"unreadable manifest ({exc})") from exc
+        if not isinstance(data, dict):
+            raise CorruptRecord(str(self.manifest_path), "expected a JSON object")
+        return data
+
+    def initialize_or_check(self, url: str) -> None:
+        """Create the manifest in an empty folder, else check its format version."""
+        with self.lock("runstore.manifest"):
+            manifest = self.read_manifest()
+            if manifest is None:
+                self.write_manifest(list(FORMAT_STEPS))
+                return
+        found = manifest.get("format_version")
+        if found != FORMAT_VERSION:
+            older = isinstance(found, int) and found < FORMAT_VERSION
+            raise SchemaMismatch(
+                url, str(found), str(FORMAT_VERSION),
+                f"run 'runstore upgrade {url}'" if older else "upgrade runstore to read it",
+            )
+
+    def write_manifest(self, steps: list[str]) -> None:
+        body = {"format": "runstore-files", "format_version": FORMAT_VERSION, "steps": steps}
+        atomic_write(self.manifest_path, (json.dumps(body, indent=2) + "\n").encode(),
+                     durable=self.durable)

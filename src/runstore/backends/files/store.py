@@ -1,0 +1,80 @@
+"""The files backend: plain files a person can read, diff and commit to git."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import ClassVar, Self
+
+from runstore.backends._shared.locks import file_lock
+from runstore.backends.files.layout import FORMAT_VERSION, FileLayout
+from runstore.backends.files.workflows import FileWorkflowRepository
+from runstore.errors import BackendUnavailable, InvalidInput, UnsupportedOperation
+from runstore.ports.store import BackendInfo, Capabilities
+from runstore.registry.url import StoreURL
+
+__all__ = ["FileBackend"]
+
+
+class FileBackend:
+    """``file://PATH``: one folder of YAML and JSON files.
+
+    Every write is atomic (temp file, fsync, rename) and file locks make it safe for
+    several processes. There are no multi-record transactions: ``transaction()``
+    raises ``UnsupportedOperation``. ``?fsync=false`` trades durability for speed.
+    """
+
+    schemes: ClassVar[tuple[str, ...]] = ("file",)
+
+    def __init__(self, url: StoreURL, root: Path, *, durable: bool) -> None:
+        self._url = url
+        self._layout = FileLayout(root, durable=durable)
+        self.capabilities = Capabilities(
+            transactions=False, savepoints=False, multi_process=True, durable=durable
+        )
+        self.workflows = FileWorkflowRepository(self._layout)
+
+    @classmethod
+    def open(cls, url: StoreURL, /, **options: object) -> Self:
+        if options:
+            raise InvalidInput(f"file:// takes no options, got {sorted(options)}")
+        if not url.path:
+            raise InvalidInput(f"{url}: give a folder, e.g. file://./data or file:///srv/data")
+        unknown = set(url.query) - {"fsync"}
+        if unknown:
+            raise InvalidInput(f"{url}: unknown option {sorted(unknown)[0]!r}; known: fsync")
+        durable = url.query.get("fsync", "true").lower() not in {"0", "false", "no"}
+        root = Path(url.path).expanduser()
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackendUnavailable(url.render(), f"cannot create folder: {exc}") from exc
+        backend = cls(url, root.resolve(), durable=durable)
+        backend._layout.initialize_or_check(url.render())
+        return backend
+
+    @property
+    def url(self) -> StoreURL:
+        return self._url
+
+    @property
+    def root(self) -> Path:
+        return self._layout.root
+
+    def transaction(self) -> AbstractContextManager[None]:
+        raise UnsupportedOperation(
+            f"{self._url}: the files backend has no multi-record transactions; "
+            "each write is atomic on its own"
+        )
+
+    def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
+        return file_lock(self._layout.locks / "user", name, timeout)
+
+    def info(self) -> BackendInfo:
+        return BackendInfo(
+            backend="file", url=self._url.render(), schema_version=f"format {FORMAT_VERSION}",
+            counts={"workflows": self.workflows.count()},
+        )
+
+    def close(self) -> None:
+        """Nothing is held open between calls."""

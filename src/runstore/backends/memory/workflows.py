@@ -1,0 +1,101 @@
+"""Workflows kept in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from runstore.backends._shared.workflows import check_version, next_version, not_found, prepare
+from runstore.backends.memory.tables import MemoryTables
+from runstore.models.common import JsonValue, validate_id
+from runstore.models.workflows import Workflow
+
+__all__ = ["MemoryWorkflowRepository"]
+
+_VERSIONS = "workflows"
+_HEADS = "workflow_heads"
+
+
+class MemoryWorkflowRepository:
+    """Workflow versions keyed by ``(id, version)``; ``workflow_heads`` keeps the last
+    version ever assigned so deleted versions are never reused."""
+
+    def __init__(self, tables: MemoryTables) -> None:
+        self._tables = tables
+
+    def store(
+        self,
+        workflow_id: str,
+        definition: Mapping[str, JsonValue],
+        *,
+        parent_version: int | None = None,
+        message: str | None = None,
+    ) -> Workflow:
+        prepared = prepare(workflow_id, definition)
+        with self._tables.transaction():
+            versions = self._tables.table(_VERSIONS)
+            latest = self._latest(workflow_id)
+            record = next_version(
+                prepared,
+                latest=latest,
+                last_assigned=self._tables.table(_HEADS).get(workflow_id, 0),
+                parent_version=parent_version,
+                message=message,
+                version_exists=lambda v: (workflow_id, v) in versions,
+            )
+            if record is None:
+                assert latest is not None
+                return latest
+            self._tables.put(_VERSIONS, (workflow_id, record.version), record)
+            self._tables.put(_HEADS, workflow_id, record.version)
+            return _copy(record)
+
+    def get(self, workflow_id: str, version: int) -> Workflow:
+        validate_id(workflow_id, what="workflow id")
+        check_version(version)
+        with self._tables.lock:
+            record: Workflow | None = self._tables.table(_VERSIONS).get((workflow_id, version))
+        if record is None:
+            raise not_found(workflow_id, version)
+        return _copy(record)
+
+    def get_latest(self, workflow_id: str) -> Workflow:
+        validate_id(workflow_id, what="workflow id")
+        with self._tables.lock:
+            latest = self._latest(workflow_id)
+        if latest is None:
+            raise not_found(workflow_id)
+        return latest
+
+    def list(self, workflow_id: str) -> list[Workflow]:
+        validate_id(workflow_id, what="workflow id")
+        with self._tables.lock:
+            versions = self._tables.table(_VERSIONS)
+            last = self._tables.table(_HEADS).get(workflow_id, 0)
+            found = (versions.get((workflow_id, v)) for v in range(1, last + 1))
+            return [_copy(record) for record in found if record is not None]
+
+    def list_all(self) -> list[Workflow]:
+        with self._tables.lock:
+            latest = (self._latest(wid) for wid in sorted(self._tables.table(_HEADS)))
+            return [_copy(record) for record in latest if record is not None]
+
+    def delete(self, workflow_id: str, version: int) -> None:
+        validate_id(workflow_id, what="workflow id")
+        check_version(version)
+        with self._tables.transaction():
+            if (workflow_id, version) not in self._tables.table(_VERSIONS):
+                raise not_found(workflow_id, version)
+            self._tables.delete(_VERSIONS, (workflow_id, version))
+
+    def _latest(self, workflow_id: str) -> Workflow | None:
+        versions = self._tables.table(_VERSIONS)
+        for version in range(self._tables.table(_HEADS).get(workflow_id, 0), 0, -1):
+            record: Workflow | None = versions.get((workflow_id, version))
+            if record is not None:
+                return _copy(record)
+        return None
+
+
+def _copy(record: Workflow) -> Workflow:
+    """Callers get their own copy: mutating a returned definition changes nothing stored."""
+    return record.model_copy(deep=True)

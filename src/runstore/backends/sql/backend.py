@@ -1,0 +1,188 @@
+"""The SQL backend: one SQLAlchemy Core implementation for SQLite, PostgreSQL, MySQL
+and DuckDB. Dialect differences live in ``dialects/``."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import ClassVar, Self
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from runstore.backends.sql import migrate
+from runstore.backends.sql.dialects import DialectSupport, support_for
+from runstore.backends.sql.dialects.sqlite import READ_ONLY
+from runstore.backends.sql.errors import translating
+from runstore.backends.sql.repositories.workflows import SqlWorkflowRepository
+from runstore.backends.sql.schema import metadata
+from runstore.errors import BackendUnavailable, InvalidInput, UnsupportedOperation
+from runstore.ports.store import BackendInfo, Capabilities
+from runstore.registry.url import StoreURL
+
+__all__ = ["SqlBackend"]
+
+_ENGINE_OPTIONS = {"pool_size", "max_overflow", "pool_timeout", "pool_recycle", "echo"}
+
+
+def _build_engine(url: StoreURL, options: dict[str, object]) -> tuple[sa.Engine, DialectSupport]:
+    unknown = set(options) - _ENGINE_OPTIONS
+    if unknown:
+        raise InvalidInput(f"{url}: unknown option {sorted(unknown)[0]!r}; "
+                           f"known: {', '.join(sorted(_ENGINE_OPTIONS))}")
+    support = support_for(url)
+    try:
+        sa_url = sa.make_url(url.render(hide_password=False))
+    except sa_exc.ArgumentError as exc:
+        raise InvalidInput(f"invalid database URL {url}: {exc}") from exc
+    sa_url, dialect_options = support.split_options(support.driver_url(sa_url))
+    support.prepare_database(sa_url)
+    engine_kwargs = {**support.engine_options(sa_url, dialect_options), **options}
+    if engine_kwargs.get("poolclass") is not None:
+        for key in ("pool_size", "max_overflow", "pool_timeout"):
+            engine_kwargs.pop(key, None)
+    try:
+        engine = sa.create_engine(sa_url, **engine_kwargs)
+    except (ImportError, sa_exc.NoSuchModuleError) as exc:
+        extra = {"postgresql": "postgres", "mysql": "mysql", "duckdb": "duckdb"}.get(support.name)
+        hint = f"; install it with: pip install 'runstore[{extra}]'" if extra else ""
+        raise BackendUnavailable(url.render(), f"driver not installed ({exc}){hint}") from exc
+    support.configure(engine, dialect_options)
+    return engine, support
+
+
+class SqlBackend:
+    """``sqlite:///``, ``postgresql://``, ``mysql+pymysql://`` and ``duckdb:///`` stores.
+
+    Each thread gets its own connection; inside ``transaction()`` every repository call
+    of that thread joins the same database transaction.
+    """
+
+    schemes: ClassVar[tuple[str, ...]] = (
+        "sqlite", "postgresql", "postgres", "mysql", "mariadb", "duckdb",
+    )
+
+    def __init__(self, url: StoreURL, engine: sa.Engine, support: DialectSupport) -> None:
+        self._url = url
+        self.engine = engine
+        self.support = support
+        self.capabilities = Capabilities(
+            transactions=True,
+            savepoints=support.savepoints,
+            multi_process=support.multi_process,
+            durable=support.durable,
+        )
+        self._local = threading.local()
+        self._serial: AbstractContextManager[object] | threading.RLock = (
+            threading.RLock() if support.serialize else contextlib.nullcontext()
+        )
+        self.workflows = SqlWorkflowRepository(self)
+
+    @classmethod
+    def open(cls, url: StoreURL, /, **options: object) -> Self:
+        """Connect, then create the schema in an empty database or check its revision."""
+        engine, support = _build_engine(url, dict(options))
+        backend = cls(url, engine, support)
+        try:
+            with backend.lock("runstore.schema"), backend.connect() as conn:
+                migrate.ensure_schema(conn, url.render())
+        except BaseException:
+            engine.dispose()
+            raise
+        return backend
+
+    @classmethod
+    def upgrade(cls, url: StoreURL, /, **options: object) -> tuple[str | None, str]:
+        """Apply pending migrations in place; returns the (from, to) revisions."""
+        engine, support = _build_engine(url, dict(options))
+        backend = cls(url, engine, support)
+        try:
+            with backend.lock("runstore.schema"), backend.connect() as conn:
+                return migrate.upgrade(conn)
+        finally:
+            engine.dispose()
+
+    @property
+    def url(self) -> StoreURL:
+        return self._url
+
+    @property
+    def dialect(self) -> str:
+        return self.support.name
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside this thread's ``transaction()`` block."""
+        return getattr(self._local, "conn", None) is not None
+
+    @contextmanager
+    def connect(self, *, write: bool = True) -> Iterator[sa.Connection]:
+        """The calling thread's connection, inside a transaction.
+
+        Joins the thread's open ``transaction()`` if any; otherwise begins one that
+        commits when the block ends. ``write=False`` lets SQLite readers run alongside
+        a writer.
+        """
+        current: sa.Connection | None = getattr(self._local, "conn", None)
+        if current is not None:
+            with translating(self._url.render()):
+                yield current
+            return
+        with self._serial, translating(self._url.render()), self.engine.connect() as conn:
+            if not write:
+                conn.execution_options(**{READ_ONLY: True})
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        current: sa.Connection | None = getattr(self._local, "conn", None)
+        if current is not None:
+            if not self.support.savepoints:
+                raise UnsupportedOperation(
+                    f"{self._url}: {self.support.name} has no savepoints, so transactions "
+                    "cannot be nested"
+                )
+            with translating(self._url.render()), current.begin_nested():
+                yield
+            return
+        with self._serial, translating(self._url.render()), self.engine.connect() as conn, \
+                conn.begin():
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
+
+    def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
+        return _translated(self._url.render(), self.support.lock(self.engine, name, timeout))
+
+    def info(self) -> BackendInfo:
+        with self.connect(write=False) as conn:
+            revision = migrate.current_revision(conn)
+            counts = {
+                table.name: int(conn.execute(sa.select(sa.func.count()).select_from(table))
+                                .scalar_one())
+                for table in metadata.sorted_tables
+            }
+        return BackendInfo(backend=self.support.name, url=self._url.render(),
+                           schema_version=revision, counts=counts)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def _translated(url: str, inner: AbstractContextManager[None]) -> Iterator[None]:
+    with translating(url):
+        inner.__enter__()
+    try:
+        yield
+    except BaseException as exc:
+        with translating(url):
+            inner.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    with translating(url):
+        inner.__exit__(None, None, None)

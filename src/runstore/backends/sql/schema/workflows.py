@@ -1,0 +1,31 @@
+"""Tables of the workflows repository."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from runstore.backends.sql.schema.base import metadata
+from runstore.backends.sql.schema.types import JsonText, UtcDateTime
+
+__all__ = ["workflow_heads", "workflows"]
+
+workflows = sa.Table(
+    "workflows",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("definition", JsonText, nullable=False),
+    sa.Column("parent_version", sa.Integer, nullable=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The last version ever assigned per id, so deleted versions are never reused; its row
+# is also what writers lock (FOR UPDATE) to serialize version assignment.
+workflow_heads = sa.Table(
+    "workflow_heads",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("last_version", sa.Integer, nullable=False),
+)

@@ -1,0 +1,155 @@
+"""Shared value types and helpers for records: JSON values, ids, hashes, times, pages."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from hashlib import sha256
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
+
+from runstore.errors import InvalidInput
+
+__all__ = [
+    "ID_PATTERN",
+    "JsonObject",
+    "JsonValue",
+    "Page",
+    "Record",
+    "canonical_json",
+    "coerce",
+    "content_hash",
+    "ensure_utc",
+    "new_id",
+    "utcnow",
+    "validate_id",
+]
+
+JsonObject = dict[str, JsonValue]
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+class Record(BaseModel):
+    """Base of every stored record: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a paginated listing; ``next_cursor`` is ``None`` on the last page."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def ensure_utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def validate_id(value: object, *, what: str = "id") -> str:
+    """Check a record id: 1-128 letters, digits, ``-``, ``_`` or ``.``, not starting with ``.``."""
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        raise InvalidInput(
+            f"invalid {what} {value!r}: use 1 to 128 letters, digits, '-', '_' or '.', "
+            "not starting with '.'"
+        )
+    return value
+
+
+def _check_finite(value: object, path: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput(f"{path}: {value} is not a JSON number")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidInput(f"{path}: object key {key!r} is not a string")
+            _check_finite(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{path}[{index}]")
+
+
+def canonical_json(value: object, *, what: str = "value") -> bytes:
+    """Serialize ``value`` as canonical JSON: sorted keys, no spaces, UTF-8.
+
+    Raises :class:`InvalidInput` for anything that is not plain JSON (NaN, non-string
+    keys, arbitrary objects), so a hash never depends on a lossy encoding.
+    """
+    _check_finite(value, what)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError as exc:
+        raise InvalidInput(f"{what} is not JSON-serializable: {exc}") from exc
+
+
+def content_hash(value: object, *, what: str = "value") -> str:
+    """The sha256 hex digest of the canonical JSON of ``value``."""
+    return sha256(canonical_json(value, what=what)).hexdigest()
+
+
+def coerce(model: type[M], value: M | Mapping[str, Any], *, what: str | None = None) -> M:
+    """Accept a model instance or a plain mapping with the same fields.
+
+    Validation errors become :class:`InvalidInput` naming the offending fields.
+    """
+    if isinstance(value, model):
+        return value
+    if not isinstance(value, Mapping):
+        raise InvalidInput(
+            f"{what or model.__name__} must be a {model.__name__} or a dict, "
+            f"not {type(value).__name__}"
+        )
+    try:
+        return model.model_validate(dict(value))
+    except ValidationError as exc:
+        raise InvalidInput(_describe(what or model.__name__, exc)) from exc
+
+
+def _describe(what: str, exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:5]:
+        location = ".".join(str(part) for part in error["loc"]) or "(record)"
+        problems.append(f"{location}: {error['msg']}")
+    return f"invalid {what}: " + "; ".join(problems)
+
+
+_id_lock = threading.Lock()
+_last_id_ms = 0
+_id_counter = 0
+
+
+def new_id(prefix: str = "") -> str:
+    """A unique id that sorts by creation time: 12 hex digits of milliseconds, a
+    per-process counter, and random bits (like a ULID, readable in hex)."""
+    global _last_id_ms, _id_counter
+    with _id_lock:
+        now_ms = time.time_ns() // 1_000_000
+        if now_ms <= _last_id_ms:
+            now_ms = _last_id_ms
+            _id_counter += 1
+        else:
+            _id_counter = 0
+        _last_id_ms = now_ms
+        counter = _id_counter
+    return f"{prefix}{now_ms:012x}{counter:04x}{os.urandom(6).hex()}"

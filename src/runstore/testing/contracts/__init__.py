@@ -1,0 +1,2 @@
+"""Contract mixins, one module per repository or concern. Named ``*Contract`` so pytest
+collects them only through a ``Test*`` subclass."""
