@@ -65,7 +65,7 @@ def _server_database(admin_url: str, scheme: str, what: str) -> Iterator[ServerD
         with engine.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001  (any failure to reach the server)
+    except Exception as exc:
         _unavailable(what, exc)
     url = admin.set(drivername=scheme, database=name).render_as_string(hide_password=False)
     database = ServerDatabase(admin_url, url, name)

@@ -134,22 +134,29 @@ def _describe(what: str, exc: ValidationError) -> str:
     return f"invalid {what}: " + "; ".join(problems)
 
 
-_id_lock = threading.Lock()
-_last_id_ms = 0
-_id_counter = 0
+class _IdClock:
+    """Millisecond clock plus a counter, so ids from one process never go backwards."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = 0
+        self._counter = 0
+
+    def tick(self) -> tuple[int, int]:
+        with self._lock:
+            now_ms = time.time_ns() // 1_000_000
+            if now_ms <= self._last_ms:
+                self._counter += 1
+            else:
+                self._last_ms, self._counter = now_ms, 0
+            return self._last_ms, self._counter
+
+
+_clock = _IdClock()
 
 
 def new_id(prefix: str = "") -> str:
     """A unique id that sorts by creation time: 12 hex digits of milliseconds, a
     per-process counter, and random bits (like a ULID, readable in hex)."""
-    global _last_id_ms, _id_counter
-    with _id_lock:
-        now_ms = time.time_ns() // 1_000_000
-        if now_ms <= _last_id_ms:
-            now_ms = _last_id_ms
-            _id_counter += 1
-        else:
-            _id_counter = 0
-        _last_id_ms = now_ms
-        counter = _id_counter
+    now_ms, counter = _clock.tick()
     return f"{prefix}{now_ms:012x}{counter:04x}{os.urandom(6).hex()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -41,11 +42,11 @@ class WorkflowRepository(Protocol):
         """The highest version; ``NotFound`` when the workflow has none."""
         ...
 
-    def list(self, workflow_id: str) -> list[Workflow]:
+    def list(self, workflow_id: str) -> builtins.list[Workflow]:
         """Every version of ``workflow_id``, ascending (empty when unknown)."""
         ...
 
-    def list_all(self) -> list[Workflow]:
+    def list_all(self) -> builtins.list[Workflow]:
         """The latest version of each workflow, sorted by id."""
         ...
 

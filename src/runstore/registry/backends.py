@@ -40,7 +40,8 @@ _BUILTIN: Final[Mapping[str, BackendSpec]] = MappingProxyType({
 })
 
 _registered: dict[str, BackendSpec] = {}
-_entry_points: dict[str, BackendSpec] | None = None
+_entry_points: dict[str, BackendSpec] = {}
+_entry_points_loaded = threading.Event()
 _lock = threading.Lock()
 
 
@@ -51,10 +52,8 @@ def register_backend(scheme: str, target: str) -> None:
 
 
 def _load_entry_points() -> dict[str, BackendSpec]:
-    global _entry_points
     with _lock:
-        if _entry_points is None:
-            found: dict[str, BackendSpec] = {}
+        if not _entry_points_loaded.is_set():
             for ep in entry_points(group=ENTRY_POINT_GROUP):
                 if ep.name in _BUILTIN:
                     warnings.warn(
@@ -62,8 +61,8 @@ def _load_entry_points() -> dict[str, BackendSpec]:
                         stacklevel=3,
                     )
                     continue
-                found[ep.name.lower()] = BackendSpec(ep.value)
-            _entry_points = found
+                _entry_points[ep.name.lower()] = BackendSpec(ep.value)
+            _entry_points_loaded.set()
         return _entry_points
 
 

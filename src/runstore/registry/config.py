@@ -39,7 +39,8 @@ class StoreConfig(BaseModel):
     def _known_repositories(cls, value: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(value) - set(_REPOSITORIES))
         if unknown:
-            raise ValueError(f"unknown repository {unknown[0]!r}; known: {', '.join(_REPOSITORIES)}")
+            known = ", ".join(_REPOSITORIES)
+            raise ValueError(f"unknown repository {unknown[0]!r}; known: {known}")
         return value
 
     def backend_options(self, backend: str) -> dict[str, object]:

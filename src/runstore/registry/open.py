@@ -20,7 +20,7 @@ def open_backend(url: str | StoreURL, **options: object) -> Backend:
     return load_backend(parsed).open(parsed, **options)
 
 
-def open(url: str | None = None, **options: object) -> Store:  # noqa: A001
+def open(url: str | None = None, **options: object) -> Store:
     """Open a store.
 
     With no URL, uses ``$RUNSTORE_URL``, else ``sqlite:///./.runstore/runstore.db``

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 import warnings
 from collections.abc import Mapping
@@ -82,15 +83,15 @@ class FileWorkflowRepository:
             raise not_found(workflow_id)
         return latest
 
-    def list(self, workflow_id: str) -> list[Workflow]:
+    def list(self, workflow_id: str) -> builtins.list[Workflow]:
         validate_id(workflow_id, what="workflow id")
         folder = self._root / workflow_id
         return [_load(self._path(folder, v), workflow_id, v) for v in self._versions(folder)]
 
-    def list_all(self) -> list[Workflow]:
+    def list_all(self) -> builtins.list[Workflow]:
         if not self._root.is_dir():
             return []
-        found = []
+        found: builtins.list[Workflow] = []
         for folder in sorted(self._root.iterdir(), key=lambda p: p.name):
             if not folder.is_dir() or folder.name.startswith("."):
                 continue
@@ -125,7 +126,7 @@ class FileWorkflowRepository:
         return folder / f"v{version}.yaml"
 
     @staticmethod
-    def _versions(folder: Path) -> list[int]:
+    def _versions(folder: Path) -> builtins.list[int]:
         if not folder.is_dir():
             return []
         numbers = (_VERSION_FILE.match(entry.name) for entry in folder.iterdir())
@@ -137,7 +138,7 @@ class FileWorkflowRepository:
         except (OSError, ValueError):
             return 0
 
-    def _read_latest(self, folder: Path, versions: list[int]) -> Workflow | None:
+    def _read_latest(self, folder: Path, versions: builtins.list[int]) -> Workflow | None:
         if not versions:
             return None
         return _load(self._path(folder, versions[-1]), folder.name, versions[-1])

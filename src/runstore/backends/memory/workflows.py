@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 
 from runstore.backends._shared.workflows import check_version, next_version, not_found, prepare
@@ -66,7 +67,7 @@ class MemoryWorkflowRepository:
             raise not_found(workflow_id)
         return latest
 
-    def list(self, workflow_id: str) -> list[Workflow]:
+    def list(self, workflow_id: str) -> builtins.list[Workflow]:
         validate_id(workflow_id, what="workflow id")
         with self._tables.lock:
             versions = self._tables.table(_VERSIONS)
@@ -74,9 +75,10 @@ class MemoryWorkflowRepository:
             found = (versions.get((workflow_id, v)) for v in range(1, last + 1))
             return [_copy(record) for record in found if record is not None]
 
-    def list_all(self) -> list[Workflow]:
+    def list_all(self) -> builtins.list[Workflow]:
         with self._tables.lock:
-            latest = (self._latest(wid) for wid in sorted(self._tables.table(_HEADS)))
+            ids: builtins.list[str] = sorted(self._tables.table(_HEADS))  # type: ignore[arg-type]
+            latest = (self._latest(wid) for wid in ids)
             return [_copy(record) for record in latest if record is not None]
 
     def delete(self, workflow_id: str, version: int) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC
 import pytest
 
 from runstore.errors import InvalidInput, NotFound, RunstoreError
+from runstore.models.common import JsonValue
 from runstore.store import Store
 from runstore.testing.base import StoreFixtures
 from runstore.testing.fixtures import unique_id
@@ -63,7 +64,7 @@ class WorkflowsContract(StoreFixtures):
         assert [w.version for w in store.workflows.list(wid)] == [1]
 
     def test_content_hash_is_sha256_of_canonical_json(self, store: Store) -> None:
-        definition = {"z": [1, 2.5, None, True], "a": {"é": "ü"}}
+        definition: dict[str, JsonValue] = {"z": [1, 2.5, None, True], "a": {"é": "ü"}}
         stored = store.workflows.store(unique_id("wf"), definition)
         canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"),
                                ensure_ascii=False).encode()
@@ -71,7 +72,7 @@ class WorkflowsContract(StoreFixtures):
 
     def test_definition_round_trips_exactly(self, store: Store) -> None:
         wid = unique_id("wf")
-        definition = {
+        definition: dict[str, JsonValue] = {
             "int": 2**53 + 1, "neg": -7, "float": 0.1, "big": 1e300, "bool": False,
             "null": None, "text": "yes", "date_like": "2020-01-01", "unicode": "日本 ✓",
             "nested": {"list": [[], {}, [1, [2, [3]]]], "empty": ""}, "num_str": "1.0",
@@ -83,7 +84,8 @@ class WorkflowsContract(StoreFixtures):
 
     def test_large_definition_round_trips(self, store: Store) -> None:
         wid = unique_id("wf")
-        definition = {"steps": [{"name": f"step-{n}", "cmd": "x" * 100} for n in range(2000)]}
+        steps: list[JsonValue] = [{"name": f"step-{n}", "cmd": "x" * 100} for n in range(2000)]
+        definition: dict[str, JsonValue] = {"steps": steps}
         store.workflows.store(wid, definition)
         assert store.workflows.get(wid, 1).definition == definition
 
@@ -181,10 +183,9 @@ class WorkflowsContract(StoreFixtures):
             store.workflows.get(unique_id("wf"), version)  # type: ignore[arg-type]
 
     def test_errors_are_runstore_errors(self, store: Store) -> None:
-        for call in (
-            lambda: store.workflows.get("../etc", 1),
-            lambda: store.workflows.get_latest(unique_id("missing")),
-            lambda: store.workflows.store(unique_id("wf"), {"x": float("nan")}),
-        ):
-            with pytest.raises(RunstoreError):
-                call()
+        with pytest.raises(RunstoreError):
+            store.workflows.get("../etc", 1)
+        with pytest.raises(RunstoreError):
+            store.workflows.get_latest(unique_id("missing"))
+        with pytest.raises(RunstoreError):
+            store.workflows.store(unique_id("wf"), {"x": float("nan")})

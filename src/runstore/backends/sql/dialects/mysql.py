@@ -45,8 +45,7 @@ class MysqlSupport(DialectSupport):
 @contextmanager
 def _get_lock(engine: sa.Engine, key: str, name: str, timeout: float | None) -> Iterator[None]:
     wait = 365 * 86400 if timeout is None else max(0.0, timeout)  # MariaDB: no -1
-    with engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         got = conn.execute(sa.text("SELECT GET_LOCK(:k, :t)"), {"k": key, "t": wait}).scalar()
         if got != 1:
             raise LockTimeout(name, timeout)

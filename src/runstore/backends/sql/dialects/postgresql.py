@@ -38,8 +38,7 @@ class PostgresqlSupport(DialectSupport):
 @contextmanager
 def _advisory_lock(engine: sa.Engine, name: str, timeout: float | None) -> Iterator[None]:
     key = lock_key(name)
-    with engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if timeout is not None and timeout <= 0:
             if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
                 raise LockTimeout(name, timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -114,14 +115,14 @@ class SqlWorkflowRepository:
             raise not_found(workflow_id)
         return latest
 
-    def list(self, workflow_id: str) -> list[Workflow]:
+    def list(self, workflow_id: str) -> builtins.list[Workflow]:
         validate_id(workflow_id, what="workflow id")
         with self._backend.connect(write=False) as conn:
             rows = conn.execute(sa.select(workflows).where(workflows.c.id == workflow_id)
                                 .order_by(workflows.c.version)).all()
         return [_record(row) for row in rows]
 
-    def list_all(self) -> list[Workflow]:
+    def list_all(self) -> builtins.list[Workflow]:
         newest = (sa.select(workflows.c.id, sa.func.max(workflows.c.version).label("version"))
                   .group_by(workflows.c.id).subquery())
         query = (sa.select(workflows)

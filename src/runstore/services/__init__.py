@@ -1,0 +1,1 @@
+"""Services: logic written only against ports (never against a backend)."""
