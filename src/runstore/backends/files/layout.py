@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Final
@@ -61,7 +62,32 @@ class FileLayout:
                 f"run 'runstore upgrade {url}'" if older else "upgrade runstore to read it",
             )
 
+    def upgrade(self) -> tuple[str | None, str]:
+        """Apply the named upgrade steps not yet in the manifest; returns (from, to)."""
+        with self.lock("runstore.manifest"):
+            manifest = self.read_manifest()
+            found = None if manifest is None else manifest.get("format_version")
+            if isinstance(found, int) and found > FORMAT_VERSION:
+                raise SchemaMismatch(str(self.root), str(found), str(FORMAT_VERSION),
+                                     "upgrade runstore to read it")
+            steps = None if manifest is None else manifest.get("steps")
+            applied = [s for s in steps if isinstance(s, str)] if isinstance(steps, list) else []
+            for step in FORMAT_STEPS:
+                if step not in applied:
+                    _STEP_FUNCTIONS.get(step, _nothing)(self)
+                    applied.append(step)
+            self.write_manifest(applied)
+        return (None if found is None else str(found)), str(FORMAT_VERSION)
+
     def write_manifest(self, steps: list[str]) -> None:
         body = {"format": "runstore-files", "format_version": FORMAT_VERSION, "steps": steps}
         atomic_write(self.manifest_path, (json.dumps(body, indent=2) + "\n").encode(),
                      durable=self.durable)
+
+
+def _nothing(layout: FileLayout) -> None:
+    """A step that only records the format (the initial layout needs no change)."""
+
+
+# Step name -> function that rewrites files from the previous format to the next.
+_STEP_FUNCTIONS: dict[str, Callable[[FileLayout], None]] = {}

@@ -53,6 +53,14 @@ class FileBackend:
         backend._layout.initialize_or_check(url.render())
         return backend
 
+    @classmethod
+    def upgrade(cls, url: StoreURL, /, **options: object) -> tuple[str | None, str]:
+        """Bring the folder's manifest and files up to this runstore's format."""
+        root = Path(url.path).expanduser()
+        if not root.is_dir():
+            raise BackendUnavailable(url.render(), "no such folder")
+        return FileLayout(root.resolve()).upgrade()
+
     @property
     def url(self) -> StoreURL:
         return self._url

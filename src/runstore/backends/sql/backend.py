@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import ClassVar, Self
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 
 from runstore.backends.sql import migrate
@@ -19,19 +20,26 @@ from runstore.backends.sql.errors import translating
 from runstore.backends.sql.repositories.workflows import SqlWorkflowRepository
 from runstore.backends.sql.schema import metadata
 from runstore.errors import BackendUnavailable, InvalidInput, UnsupportedOperation
+from runstore.models.common import coerce
 from runstore.ports.store import BackendInfo, Capabilities
 from runstore.registry.url import StoreURL
 
 __all__ = ["SqlBackend"]
 
-_ENGINE_OPTIONS = {"pool_size", "max_overflow", "pool_timeout", "pool_recycle", "echo"}
+class EngineOptions(BaseModel):
+    """Options a SQL store accepts from ``runstore.open(url, **options)`` or the YAML config."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pool_size: int | None = Field(default=None, ge=1)
+    max_overflow: int | None = Field(default=None, ge=0)
+    pool_timeout: float | None = Field(default=None, gt=0)
+    pool_recycle: int | None = None
+    echo: bool | None = None
 
 
-def _build_engine(url: StoreURL, options: dict[str, object]) -> tuple[sa.Engine, DialectSupport]:
-    unknown = set(options) - _ENGINE_OPTIONS
-    if unknown:
-        raise InvalidInput(f"{url}: unknown option {sorted(unknown)[0]!r}; "
-                           f"known: {', '.join(sorted(_ENGINE_OPTIONS))}")
+def _build_engine(url: StoreURL, raw: dict[str, object]) -> tuple[sa.Engine, DialectSupport]:
+    options = coerce(EngineOptions, raw, what=f"options for {url}").model_dump(exclude_none=True)
     support = support_for(url)
     try:
         sa_url = sa.make_url(url.render(hide_password=False))
