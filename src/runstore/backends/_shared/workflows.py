@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from runstore.errors import InvalidInput, NotFound
 from runstore.models.common import content_hash, utcnow, validate_id
 from runstore.models.workflows import Workflow
 
-__all__ = ["PreparedDefinition", "check_version", "next_version", "not_found", "prepare"]
+__all__ = [
+    "PreparedDefinition",
+    "check_version",
+    "highest_versions",
+    "next_version",
+    "not_found",
+    "prepare",
+]
 
 
 class PreparedDefinition:
@@ -87,3 +94,11 @@ def check_version(version: object) -> int:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InvalidInput(f"workflow version must be a positive int, not {version!r}")
     return version
+
+
+def highest_versions(records: Iterable[Workflow]) -> dict[str, int]:
+    """The highest version per workflow id among ``records`` (to advance version heads)."""
+    top: dict[str, int] = {}
+    for record in records:
+        top[record.id] = max(top.get(record.id, 0), record.version)
+    return top

@@ -5,15 +5,22 @@ from __future__ import annotations
 import builtins
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from runstore.backends._shared.workflows import check_version, next_version, not_found, prepare
+from runstore.backends._shared.transfer import as_records, check_record_type
+from runstore.backends._shared.workflows import (
+    check_version,
+    highest_versions,
+    next_version,
+    not_found,
+    prepare,
+)
 from runstore.backends.files.atomic import atomic_write
 from runstore.backends.files.layout import FileLayout
 from runstore.errors import CorruptRecord
@@ -120,6 +127,48 @@ class FileWorkflowRepository:
             return 0
         return sum(len(self._versions(folder)) for folder in self._root.iterdir()
                    if folder.is_dir())
+
+    # -- transfer port ------------------------------------------------------------------
+
+    def record_types(self) -> tuple[str, ...]:
+        return ("workflows",)
+
+    def count_records(self, record_type: str) -> int:
+        check_record_type(self, record_type)
+        return self.count()
+
+    def export_records(self, record_type: str, *,
+                       batch_size: int = 1000) -> Iterator[builtins.list[BaseModel]]:
+        check_record_type(self, record_type)
+        batch: builtins.list[BaseModel] = []
+        folders = sorted(self._root.iterdir(), key=lambda p: p.name) if self._root.is_dir() else []
+        for folder in folders:
+            if not folder.is_dir() or folder.name.startswith("."):
+                continue
+            for version in self._versions(folder):
+                batch.append(_load(self._path(folder, version), folder.name, version))
+                if len(batch) >= batch_size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def import_records(self, record_type: str, records: Sequence[BaseModel]) -> int:
+        check_record_type(self, record_type)
+        versions = as_records(Workflow, records)
+        written = 0
+        for workflow_id, top in highest_versions(versions).items():
+            folder = self._root / workflow_id
+            with self._layout.lock(f"workflow:{workflow_id}"):
+                for record in versions:
+                    path = self._path(folder, record.version)
+                    if record.id == workflow_id and not path.exists():
+                        atomic_write(path, _dump(record), durable=self._layout.durable)
+                        written += 1
+                if self._head(folder) < top:
+                    atomic_write(folder / _HEAD, f"{top}\n".encode(),
+                                 durable=self._layout.durable)
+        return written
 
     @staticmethod
     def _path(folder: Path, version: int) -> Path:

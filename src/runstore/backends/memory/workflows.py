@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
-from runstore.backends._shared.workflows import check_version, next_version, not_found, prepare
+from pydantic import BaseModel
+
+from runstore.backends._shared.transfer import as_records, check_record_type
+from runstore.backends._shared.workflows import (
+    check_version,
+    highest_versions,
+    next_version,
+    not_found,
+    prepare,
+)
 from runstore.backends.memory.tables import MemoryTables
 from runstore.models.common import JsonValue, validate_id
 from runstore.models.workflows import Workflow
@@ -88,6 +97,43 @@ class MemoryWorkflowRepository:
             if (workflow_id, version) not in self._tables.table(_VERSIONS):
                 raise not_found(workflow_id, version)
             self._tables.delete(_VERSIONS, (workflow_id, version))
+
+    # -- transfer port ------------------------------------------------------------------
+
+    def record_types(self) -> tuple[str, ...]:
+        return ("workflows",)
+
+    def count_records(self, record_type: str) -> int:
+        check_record_type(self, record_type)
+        with self._tables.lock:
+            return len(self._tables.table(_VERSIONS))
+
+    def export_records(self, record_type: str, *,
+                       batch_size: int = 1000) -> Iterator[builtins.list[BaseModel]]:
+        check_record_type(self, record_type)
+        with self._tables.lock:
+            keys = sorted(self._tables.table(_VERSIONS))  # type: ignore[type-var]
+        for start in range(0, len(keys), batch_size):
+            with self._tables.lock:
+                table = self._tables.table(_VERSIONS)
+                batch = [_copy(table[k]) for k in keys[start:start + batch_size] if k in table]
+            yield builtins.list(batch)
+
+    def import_records(self, record_type: str, records: Sequence[BaseModel]) -> int:
+        check_record_type(self, record_type)
+        versions = as_records(Workflow, records)
+        written = 0
+        with self._tables.transaction():
+            table = self._tables.table(_VERSIONS)
+            for record in versions:
+                if (record.id, record.version) not in table:
+                    self._tables.put(_VERSIONS, (record.id, record.version), _copy(record))
+                    written += 1
+            heads = self._tables.table(_HEADS)
+            for workflow_id, top in highest_versions(versions).items():
+                if heads.get(workflow_id, 0) < top:
+                    self._tables.put(_HEADS, workflow_id, top)
+        return written
 
     def _latest(self, workflow_id: str) -> Workflow | None:
         versions = self._tables.table(_VERSIONS)

@@ -122,7 +122,7 @@ class SqlBackend:
 
     @property
     def in_transaction(self) -> bool:
-        """True inside this thread's ``transaction()`` block."""
+        """True inside this thread's ``transaction()`` block (or a repository call)."""
         return getattr(self._local, "conn", None) is not None
 
     @contextmanager
@@ -142,7 +142,13 @@ class SqlBackend:
             if not write:
                 conn.execution_options(**{READ_ONLY: True})
             with conn.begin():
-                yield conn
+                # Nested connect() calls of this thread join this transaction instead of
+                # opening a second connection (which would wait on the first's write lock).
+                self._local.conn = conn
+                try:
+                    yield conn
+                finally:
+                    self._local.conn = None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

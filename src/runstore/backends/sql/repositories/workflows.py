@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
+from pydantic import BaseModel
 
-from runstore.backends._shared.workflows import check_version, next_version, not_found, prepare
+from runstore.backends._shared.transfer import as_records, check_record_type
+from runstore.backends._shared.workflows import (
+    check_version,
+    next_version,
+    not_found,
+    prepare,
+)
+from runstore.backends._shared.workflows import (
+    highest_versions as _highest,
+)
 from runstore.backends.sql.schema import workflow_heads, workflows
+from runstore.backends.sql.transfer import count_rows, export_rows, import_missing
 from runstore.errors import AlreadyExists, Conflict
 from runstore.models.common import JsonValue, validate_id
 from runstore.models.workflows import Workflow
@@ -33,6 +44,18 @@ def _record(row: sa.Row[Any]) -> Workflow:
         message=row.message,
         created_at=row.created_at,
     )
+
+
+def _row(record: Workflow) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "version": record.version,
+        "definition": orjson.dumps(record.definition).decode(),
+        "parent_version": record.parent_version,
+        "content_hash": record.content_hash,
+        "message": record.message,
+        "created_at": record.created_at,
+    }
 
 
 class SqlWorkflowRepository:
@@ -78,15 +101,7 @@ class SqlWorkflowRepository:
                         conn.execute(workflow_heads.update()
                                      .where(workflow_heads.c.id == workflow_id)
                                      .values(last_version=record.version))
-                    conn.execute(workflows.insert().values(
-                        id=record.id,
-                        version=record.version,
-                        definition=orjson.dumps(record.definition).decode(),
-                        parent_version=record.parent_version,
-                        content_hash=record.content_hash,
-                        message=record.message,
-                        created_at=record.created_at,
-                    ))
+                    conn.execute(workflows.insert().values(**_row(record)))
                     return record
             except AlreadyExists as exc:
                 # Another writer created this id's head row first: try again, unless the
@@ -141,6 +156,36 @@ class SqlWorkflowRepository:
                 workflows.c.id == workflow_id, workflows.c.version == version)).rowcount
         if not deleted:
             raise not_found(workflow_id, version)
+
+    # -- transfer port ------------------------------------------------------------------
+
+    def record_types(self) -> tuple[str, ...]:
+        return ("workflows",)
+
+    def count_records(self, record_type: str) -> int:
+        check_record_type(self, record_type)
+        return count_rows(self._backend, workflows)
+
+    def export_records(self, record_type: str, *,
+                       batch_size: int = 1000) -> Iterator[builtins.list[BaseModel]]:
+        check_record_type(self, record_type)
+        for batch in export_rows(self._backend, workflows, _record, batch_size=batch_size):
+            yield builtins.list(batch)
+
+    def import_records(self, record_type: str, records: Sequence[BaseModel]) -> int:
+        check_record_type(self, record_type)
+        versions = as_records(Workflow, records)
+        with self._backend.connect() as conn:
+            written = import_missing(self._backend, workflows, [_row(w) for w in versions])
+            for workflow_id, top in _highest(versions).items():
+                head = conn.execute(sa.select(workflow_heads.c.last_version)
+                                    .where(workflow_heads.c.id == workflow_id)).scalar()
+                if head is None:
+                    conn.execute(workflow_heads.insert().values(id=workflow_id, last_version=top))
+                elif head < top:
+                    conn.execute(workflow_heads.update().where(workflow_heads.c.id == workflow_id)
+                                 .values(last_version=top))
+        return written
 
     @staticmethod
     def _latest(conn: sa.Connection, workflow_id: str) -> Workflow | None:
