@@ -16,6 +16,8 @@ from runstore.errors import NotFound, RunstoreError
 from runstore.store import Store
 
 __all__ = [
+    "EXIT_ERROR",
+    "EXIT_NOT_FOUND",
     "ConfigOption",
     "JsonOption",
     "UrlOption",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from runstore.cli import demo, store, workflows
+from runstore.cli import demo, store, transfer, workflows
 
 app = typer.Typer(
     name="runstore",
@@ -16,6 +16,9 @@ app = typer.Typer(
 app.command("info")(store.info)
 app.command("upgrade")(store.upgrade)
 app.command("demo")(demo.demo)
+app.command("copy")(transfer.copy)
+app.command("verify")(transfer.verify)
+app.command("export")(transfer.export)
 app.add_typer(workflows.app, name="workflows")
 
 

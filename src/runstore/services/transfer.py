@@ -28,6 +28,7 @@ __all__ = [
     "VerifyReport",
     "copy",
     "digest",
+    "transferable_repositories",
     "verify",
 ]
 
@@ -111,6 +112,17 @@ def _transferable(store: Store, repository: str) -> Transferable | None:
     return cast(Transferable, candidate)
 
 
+def transferable_repositories(store: Store, only: Iterable[str] | None = None
+                              ) -> list[tuple[str, Transferable]]:
+    """The repositories of ``store`` that implement the transfer port, in copy order."""
+    found = []
+    for repository in _selected(only):
+        candidate = _transferable(store, repository)
+        if candidate is not None:
+            found.append((repository, candidate))
+    return found
+
+
 def _record_hash(record: BaseModel) -> int:
     return int.from_bytes(sha256(canonical_json(record.model_dump(mode="json"))).digest(), "big")
 
@@ -127,10 +139,7 @@ def digest(records: Iterable[list[BaseModel]]) -> tuple[int, str]:
 
 def _digests(store: Store, repositories: list[str], batch_size: int) -> list[TableDigest]:
     found = []
-    for repository in repositories:
-        source = _transferable(store, repository)
-        if source is None:
-            continue
+    for repository, source in transferable_repositories(store, repositories):
         for record_type in source.record_types():
             count, value = digest(source.export_records(record_type, batch_size=batch_size))
             found.append(TableDigest(repository, record_type, count, value))
