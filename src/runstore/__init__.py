@@ -24,8 +24,9 @@ from runstore.models import JsonObject, JsonValue, Page, Workflow
 from runstore.ports.store import BackendInfo, Capabilities
 from runstore.registry.backends import register_backend
 from runstore.registry.config import StoreConfig
-from runstore.registry.open import open, open_config, upgrade
+from runstore.registry.open import doctor, open, open_config, upgrade
 from runstore.registry.url import StoreURL
+from runstore.services.transfer import copy, verify
 from runstore.store import Store
 
 __version__ = "0.1.0"
@@ -52,8 +53,11 @@ __all__ = [
     "UnsupportedOperation",
     "Workflow",
     "__version__",
+    "copy",
+    "doctor",
     "open",
     "open_config",
     "register_backend",
     "upgrade",
+    "verify",
 ]

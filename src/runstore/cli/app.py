@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from runstore.cli import demo, store, transfer, workflows
+from runstore.cli import demo, doctor, store, transfer, workflows
 
 app = typer.Typer(
     name="runstore",
@@ -19,6 +19,7 @@ app.command("demo")(demo.demo)
 app.command("copy")(transfer.copy)
 app.command("verify")(transfer.verify)
 app.command("export")(transfer.export)
+app.command("doctor")(doctor.doctor)
 app.add_typer(workflows.app, name="workflows")
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 
 from runstore.errors import RunstoreError, UnsupportedOperation
+from runstore.ports.health import Finding
 from runstore.ports.store import Backend
 from runstore.registry.backends import load_backend
 from runstore.registry.config import StoreConfig, load_config, resolve_default_url
 from runstore.registry.url import StoreURL
+from runstore.services.doctor import DoctorReport
 from runstore.store import Store
 
-__all__ = ["open", "open_backend", "open_config", "upgrade"]
+__all__ = ["doctor", "open", "open_backend", "open_config", "upgrade"]
 
 
 def open_backend(url: str | StoreURL, **options: object) -> Backend:
@@ -66,3 +68,17 @@ def upgrade(url: str | StoreURL, **options: object) -> tuple[str | None, str]:
         raise UnsupportedOperation(f"backend for {parsed} has no upgrade step")
     result: tuple[str | None, str] = upgrader(parsed, **options)
     return result
+
+
+def doctor(url: str | StoreURL, *, repair: bool = False) -> DoctorReport:
+    """Check the store at ``url`` for damage; with ``repair``, quarantine what is damaged.
+
+    Works on stores too damaged to open normally. ``report.healthy`` is true when
+    nothing was found.
+    """
+    parsed = StoreURL.parse(url)
+    checker = getattr(load_backend(parsed), "check", None)
+    if checker is None:
+        raise UnsupportedOperation(f"{parsed}: this backend has no integrity check")
+    findings: list[Finding] = checker(parsed, repair=repair)
+    return DoctorReport(parsed.render(), findings, repaired=repair and bool(findings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Final
 from runstore.backends._shared.locks import file_lock
 from runstore.backends.files.atomic import atomic_write
 from runstore.errors import CorruptRecord, SchemaMismatch
+from runstore.services.doctor import quarantine_path
 
 __all__ = ["FORMAT_STEPS", "FORMAT_VERSION", "FileLayout"]
 
@@ -23,6 +25,7 @@ class FileLayout:
     """Paths of one files store::
 
         ROOT/manifest.json          format version and applied upgrade steps
+        ROOT/quarantine/            damaged files moved aside by ``runstore doctor --repair``
         ROOT/.locks/                lock files (safe to delete when nothing runs)
         ROOT/workflows/<id>/vN.yaml one file per workflow version
     """
@@ -35,6 +38,13 @@ class FileLayout:
 
     def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
         return file_lock(self.locks, name, timeout)
+
+    def quarantine(self, damaged: Path) -> str:
+        """Move a damaged file under ``ROOT/quarantine/`` (same relative path); says where."""
+        target = quarantine_path(self.root, damaged)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(damaged, target)
+        return f"moved to {target}"
 
     def read_manifest(self) -> dict[str, object] | None:
         try:

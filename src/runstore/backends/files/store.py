@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import ClassVar, Self
 
 from runstore.backends._shared.locks import file_lock
-from runstore.backends.files.layout import FORMAT_VERSION, FileLayout
+from runstore.backends.files.layout import FORMAT_STEPS, FORMAT_VERSION, FileLayout
 from runstore.backends.files.workflows import FileWorkflowRepository
-from runstore.errors import BackendUnavailable, InvalidInput, UnsupportedOperation
+from runstore.errors import BackendUnavailable, CorruptRecord, InvalidInput, UnsupportedOperation
+from runstore.ports.health import Finding
 from runstore.ports.store import BackendInfo, Capabilities
 from runstore.registry.url import StoreURL
 
@@ -60,6 +61,29 @@ class FileBackend:
         if not root.is_dir():
             raise BackendUnavailable(url.render(), "no such folder")
         return FileLayout(root.resolve()).upgrade()
+
+    @classmethod
+    def check(cls, url: StoreURL, /, *, repair: bool = False) -> list[Finding]:
+        """Files that do not parse or whose hashes do not match; ``repair`` quarantines them."""
+        root = Path(url.path).expanduser()
+        if not root.is_dir():
+            raise BackendUnavailable(url.render(), "no such folder")
+        layout = FileLayout(root.resolve())
+        findings: list[Finding] = []
+        try:
+            layout.read_manifest()
+        except CorruptRecord as exc:
+            findings.append(Finding(exc.location, exc.reason, lost="the format record",
+                                    action="rewritten" if repair else ""))
+            if repair:
+                layout.write_manifest(list(FORMAT_STEPS))
+        for repository in cls._repositories(layout):
+            findings.extend(repository.check(repair=repair))
+        return findings
+
+    @staticmethod
+    def _repositories(layout: FileLayout) -> list[FileWorkflowRepository]:
+        return [FileWorkflowRepository(layout)]
 
     @property
     def url(self) -> StoreURL:

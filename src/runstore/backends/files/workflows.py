@@ -26,6 +26,7 @@ from runstore.backends.files.layout import FileLayout
 from runstore.errors import CorruptRecord
 from runstore.models.common import JsonValue, content_hash, validate_id
 from runstore.models.workflows import Workflow
+from runstore.ports.health import Finding
 
 __all__ = ["FileWorkflowRepository"]
 
@@ -127,6 +128,23 @@ class FileWorkflowRepository:
             return 0
         return sum(len(self._versions(folder)) for folder in self._root.iterdir()
                    if folder.is_dir())
+
+    def check(self, *, repair: bool) -> builtins.list[Finding]:
+        """Every version file that does not parse or whose hash does not match."""
+        findings: builtins.list[Finding] = []
+        if not self._root.is_dir():
+            return findings
+        for folder in sorted(p for p in self._root.iterdir() if p.is_dir()):
+            for version in self._versions(folder):
+                path = self._path(folder, version)
+                try:
+                    _load(path, folder.name, version)
+                except CorruptRecord as exc:
+                    action = self._layout.quarantine(path) if repair else ""
+                    findings.append(Finding(str(path), exc.reason,
+                                            lost=f"workflow {folder.name!r} version {version}",
+                                            action=action))
+        return findings
 
     # -- transfer port ------------------------------------------------------------------
 

@@ -7,20 +7,22 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import ClassVar, Self
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 
-from runstore.backends.sql import migrate
+from runstore.backends.sql import health, migrate
 from runstore.backends.sql.dialects import DialectSupport, support_for
 from runstore.backends.sql.dialects.sqlite import READ_ONLY
 from runstore.backends.sql.errors import translating
 from runstore.backends.sql.repositories.workflows import SqlWorkflowRepository
 from runstore.backends.sql.schema import metadata
-from runstore.errors import BackendUnavailable, InvalidInput, UnsupportedOperation
+from runstore.errors import BackendUnavailable, InvalidInput, RunstoreError, UnsupportedOperation
 from runstore.models.common import coerce
+from runstore.ports.health import Finding
 from runstore.ports.store import BackendInfo, Capabilities
 from runstore.registry.url import StoreURL
 
@@ -111,6 +113,38 @@ class SqlBackend:
                 return migrate.upgrade(conn)
         finally:
             engine.dispose()
+
+    @classmethod
+    def check(cls, url: StoreURL, /, *, repair: bool = False) -> list[Finding]:
+        """SQLite page and foreign-key checks, schema revision, and per-row content hashes.
+
+        With ``repair``, a damaged SQLite file is moved to quarantine and rebuilt from
+        every row that can still be read; the findings say what was lost.
+        """
+        engine, support = _build_engine(url, {})
+        database = engine.url.database
+        engine.dispose()
+        findings: list[Finding] = []
+        if support.name == "sqlite" and database not in {None, "", ":memory:"}:
+            assert database is not None
+            path = Path(database).expanduser()
+            if not path.exists():
+                raise BackendUnavailable(url.render(), "no such database file")
+            findings = health.check_sqlite_file(path)
+            if findings:
+                return health.salvage_sqlite(path) + findings[1:] if repair else findings
+        try:
+            with cls.open(url) as backend, backend.connect(write=False) as conn:
+                findings.extend(health.check_rows(conn))
+        except RunstoreError as exc:
+            findings.append(Finding(url.render(), f"cannot be opened: {exc}"))
+        return findings
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def url(self) -> StoreURL:
