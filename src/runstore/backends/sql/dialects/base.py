@@ -29,7 +29,7 @@ class DialectSupport:
         return url, {}
 
     def engine_options(self, url: sa.URL, options: dict[str, str]) -> dict[str, Any]:
-        return {"pool_pre_ping": True}
+        return {}
 
     def configure(self, engine: sa.Engine, options: dict[str, str]) -> None:
         """Install connection events (pragmas, transaction begin)."""

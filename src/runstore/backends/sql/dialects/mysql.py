@@ -27,7 +27,6 @@ class MysqlSupport(DialectSupport):
 
     def engine_options(self, url: sa.URL, options: dict[str, str]) -> dict[str, Any]:
         return {
-            "pool_pre_ping": True,
             "pool_size": 8,
             "max_overflow": 16,
             "pool_recycle": 3600,

@@ -28,7 +28,7 @@ class PostgresqlSupport(DialectSupport):
         return url.set(drivername="postgresql+psycopg")
 
     def engine_options(self, url: sa.URL, options: dict[str, str]) -> dict[str, Any]:
-        return {"pool_pre_ping": True, "pool_size": 8, "max_overflow": 16}
+        return {"pool_size": 8, "max_overflow": 16}
 
     def lock(self, engine: sa.Engine, name: str,
              timeout: float | None) -> AbstractContextManager[None]:
