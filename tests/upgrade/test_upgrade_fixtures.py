@@ -23,9 +23,10 @@ def _open_upgrading(url: str) -> runstore.Store:
     try:
         return runstore.open(url)
     except SchemaMismatch as exc:
-        assert "runstore upgrade" in str(exc)
-        runstore.upgrade(url)
-        return runstore.open(url)
+        if "runstore upgrade" not in str(exc):
+            raise
+    runstore.upgrade(url)
+    return runstore.open(url)
 
 
 def _records(store: runstore.Store, expected: dict[str, Any]) -> list[dict[str, Any]]:
