@@ -26,6 +26,7 @@ from runstore.registry.backends import register_backend
 from runstore.registry.config import StoreConfig
 from runstore.registry.open import doctor, open, open_config, upgrade
 from runstore.registry.url import StoreURL
+from runstore.services.materialize import MaterializationStore
 from runstore.services.transfer import copy, verify
 from runstore.store import Store
 
@@ -43,6 +44,7 @@ __all__ = [
     "JsonObject",
     "JsonValue",
     "LockTimeout",
+    "MaterializationStore",
     "NotFound",
     "Page",
     "RunstoreError",

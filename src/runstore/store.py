@@ -8,6 +8,13 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 from runstore.errors import InvalidInput, RunstoreError, UnsupportedOperation
+from runstore.ports.artifacts import ArtifactRepository
+from runstore.ports.conversations import ConversationRepository
+from runstore.ports.definitions import DefinitionRepository
+from runstore.ports.logs import LogRepository
+from runstore.ports.metrics import MetricsRepository
+from runstore.ports.results import ResultRepository
+from runstore.ports.runs import RunRepository
 from runstore.ports.store import Backend, BackendInfo, Capabilities
 from runstore.ports.workflows import WorkflowRepository
 
@@ -54,6 +61,41 @@ class Store:
     def workflows(self) -> WorkflowRepository:
         """Versioned workflow definitions."""
         return self._repository("workflows")  # type: ignore[no-any-return]
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        """Conversation transcripts: messages in order, attachment records."""
+        return self._repository("conversations")  # type: ignore[no-any-return]
+
+    @property
+    def runs(self) -> RunRepository:
+        """Runs, tasks, attempts (external jobs) and worker claims."""
+        return self._repository("runs")  # type: ignore[no-any-return]
+
+    @property
+    def logs(self) -> LogRepository:
+        """Append-only execution events per run, and one log record per run."""
+        return self._repository("logs")  # type: ignore[no-any-return]
+
+    @property
+    def metrics(self) -> MetricsRepository:
+        """Aggregated execution metrics, trends and patterns per workflow."""
+        return self._repository("metrics")  # type: ignore[no-any-return]
+
+    @property
+    def results(self) -> ResultRepository:
+        """Cached task results and failures (large values live in ``artifacts``)."""
+        return self._repository("results")  # type: ignore[no-any-return]
+
+    @property
+    def definitions(self) -> DefinitionRepository:
+        """Immutable symbolic definitions, addressed by content hash."""
+        return self._repository("definitions")  # type: ignore[no-any-return]
+
+    @property
+    def artifacts(self) -> ArtifactRepository:
+        """Content-addressed blobs in a local folder, memory or S3."""
+        return self._repository("artifacts")  # type: ignore[no-any-return]
 
     def backend_for(self, repository: str) -> Backend:
         """The backend that holds ``repository``."""

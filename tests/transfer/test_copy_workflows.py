@@ -25,13 +25,13 @@ def test_copy_preserves_versions_lineage_and_times(target: str, tmp_path: Path) 
     with runstore.open("memory://") as source, runstore.open(url) as destination:
         _fill(source)
         report = copy(source, destination, verify=True, batch_size=7)
-        assert report.written == {"workflows.workflows": 29}
+        assert report.written["workflows.workflows"] == 29
         assert report.verification is not None
         assert report.verification.identical
         for wid in ("wf-0", "wf-1", "wf-2", "wf-3"):
             assert destination.workflows.list(wid) == source.workflows.list(wid)
         # Re-running writes nothing; new versions continue after the copied ones.
-        assert copy(source, destination).written == {"workflows.workflows": 0}
+        assert copy(source, destination).written["workflows.workflows"] == 0
         assert destination.workflows.store("wf-0", {"new": True}).version == 9
 
 

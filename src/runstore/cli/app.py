@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from runstore.cli import artifacts as artifacts_cli
+from runstore.cli import conversations as conversations_cli
 from runstore.cli import demo, doctor, store, transfer, workflows
+from runstore.cli import logs as logs_cli
+from runstore.cli import metrics as metrics_cli
+from runstore.cli import results as results_cli
+from runstore.cli import runs as runs_cli
 
 app = typer.Typer(
     name="runstore",
@@ -21,6 +27,12 @@ app.command("verify")(transfer.verify)
 app.command("export")(transfer.export)
 app.command("doctor")(doctor.doctor)
 app.add_typer(workflows.app, name="workflows")
+app.add_typer(runs_cli.app, name="runs")
+app.add_typer(results_cli.app, name="results")
+app.add_typer(artifacts_cli.app, name="artifacts")
+app.add_typer(conversations_cli.app, name="conversations")
+app.add_typer(logs_cli.app, name="logs")
+app.add_typer(metrics_cli.app, name="metrics")
 
 
 def main() -> None:

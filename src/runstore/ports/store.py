@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
+    from runstore.ports.artifacts import ArtifactRepository
+    from runstore.ports.conversations import ConversationRepository
+    from runstore.ports.definitions import DefinitionRepository
+    from runstore.ports.logs import LogRepository
+    from runstore.ports.metrics import MetricsRepository
+    from runstore.ports.results import ResultRepository
+    from runstore.ports.runs import RunRepository
     from runstore.ports.workflows import WorkflowRepository
     from runstore.registry.url import StoreURL
 
@@ -54,6 +61,27 @@ class Backend(Protocol):
 
     @property
     def workflows(self) -> WorkflowRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def runs(self) -> RunRepository: ...
+
+    @property
+    def logs(self) -> LogRepository: ...
+
+    @property
+    def metrics(self) -> MetricsRepository: ...
+
+    @property
+    def results(self) -> ResultRepository: ...
+
+    @property
+    def definitions(self) -> DefinitionRepository: ...
+
+    @property
+    def artifacts(self) -> ArtifactRepository: ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """Commit on normal exit, roll back on an exception; nested calls are savepoints."""

@@ -26,6 +26,8 @@ class StoreConfig(BaseModel):
 
     ``default`` serves every repository not named in ``repositories``; ``options`` holds
     keyword options per backend name (``{env: NAME}`` reads an environment variable).
+    ``artifacts`` is where every backend keeps its blobs (``file://PATH`` or
+    ``s3://bucket/prefix``); by default each backend keeps them beside its data.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,6 +35,7 @@ class StoreConfig(BaseModel):
     default: str = DEFAULT_URL
     repositories: dict[str, str] = {}
     options: dict[str, dict[str, Any]] = {}
+    artifacts: str | None = None
 
     @field_validator("repositories")
     @classmethod
@@ -45,8 +48,11 @@ class StoreConfig(BaseModel):
 
     def backend_options(self, backend: str) -> dict[str, object]:
         """Options for one backend name, with ``{env: NAME}`` values read from the environment."""
-        return {key: _resolve(value, f"options.{backend}.{key}")
-                for key, value in self.options.get(backend, {}).items()}
+        resolved = {key: _resolve(value, f"options.{backend}.{key}")
+                    for key, value in self.options.get(backend, {}).items()}
+        if self.artifacts is not None:
+            resolved.setdefault("artifacts", self.artifacts)
+        return resolved
 
 
 def _resolve(value: Any, where: str) -> object:
@@ -95,4 +101,5 @@ def load_config(path: str | os.PathLike[str]) -> StoreConfig:
     return config.model_copy(update={
         "default": _relative_to(config.default, base),
         "repositories": {k: _relative_to(v, base) for k, v in config.repositories.items()},
+        "artifacts": None if config.artifacts is None else _relative_to(config.artifacts, base),
     })

@@ -14,17 +14,37 @@ Contracts never name a backend: every difference goes through ``store.capabiliti
 """
 
 from runstore.testing.base import StoreFixtures
+from runstore.testing.contracts.artifacts import ArtifactsContract
+from runstore.testing.contracts.attempts import AttemptsContract
+from runstore.testing.contracts.claims import ClaimsContract
 from runstore.testing.contracts.concurrency import ConcurrencyContract
+from runstore.testing.contracts.conversations import ConversationsContract
+from runstore.testing.contracts.definitions import DefinitionsContract
 from runstore.testing.contracts.locks import LocksContract
+from runstore.testing.contracts.log_queries import LogQueriesContract
+from runstore.testing.contracts.logs import LogsContract
+from runstore.testing.contracts.metrics import MetricsContract
 from runstore.testing.contracts.reopen import ReopenContract
+from runstore.testing.contracts.results import ResultsContract
+from runstore.testing.contracts.runs import RunsContract
 from runstore.testing.contracts.transactions import TransactionsContract
 from runstore.testing.contracts.workflows import WorkflowsContract
 from runstore.testing.fixtures import unique_id
 
 __all__ = [
+    "ArtifactsContract",
+    "AttemptsContract",
+    "ClaimsContract",
     "ConcurrencyContract",
+    "ConversationsContract",
+    "DefinitionsContract",
     "LocksContract",
+    "LogQueriesContract",
+    "LogsContract",
+    "MetricsContract",
     "ReopenContract",
+    "ResultsContract",
+    "RunsContract",
     "StoreConformance",
     "StoreFixtures",
     "TransactionsContract",
@@ -39,5 +59,15 @@ class StoreConformance(
     LocksContract,
     ConcurrencyContract,
     ReopenContract,
+    RunsContract,
+    AttemptsContract,
+    ClaimsContract,
+    ResultsContract,
+    DefinitionsContract,
+    ArtifactsContract,
+    LogsContract,
+    LogQueriesContract,
+    MetricsContract,
+    ConversationsContract,
 ):
     """Every contract. Override ``store_url`` (a fixture returning a fresh store's URL)."""

@@ -14,10 +14,22 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 
+from runstore.backends._shared.conversations import artifacts_of
+from runstore.backends._shared.options import ResultOptions, split_options
+from runstore.backends._shared.results import ResultCodec
 from runstore.backends.sql import health, migrate
+from runstore.backends.sql.artifacts import open_artifacts
 from runstore.backends.sql.dialects import DialectSupport, support_for
 from runstore.backends.sql.dialects.sqlite import READ_ONLY
 from runstore.backends.sql.errors import translating
+from runstore.backends.sql.repositories.conversations import SqlConversationRepository
+from runstore.backends.sql.repositories.logs import SqlLogRepository
+from runstore.backends.sql.repositories.metrics import SqlMetricsRepository
+from runstore.backends.sql.repositories.results import (
+    SqlDefinitionRepository,
+    SqlResultRepository,
+)
+from runstore.backends.sql.repositories.runs import SqlRunRepository
 from runstore.backends.sql.repositories.workflows import SqlWorkflowRepository
 from runstore.backends.sql.schema import metadata
 from runstore.errors import BackendUnavailable, InvalidInput, RunstoreError, UnsupportedOperation
@@ -41,6 +53,7 @@ class EngineOptions(BaseModel):
 
 
 def _build_engine(url: StoreURL, raw: dict[str, object]) -> tuple[sa.Engine, DialectSupport]:
+    _, raw, url = split_options(url, raw)  # results and artifacts options are not the engine's
     options = coerce(EngineOptions, raw, what=f"options for {url}").model_dump(exclude_none=True)
     support = support_for(url)
     try:
@@ -74,7 +87,8 @@ class SqlBackend:
         "sqlite", "postgresql", "postgres", "mysql", "mariadb", "duckdb",
     )
 
-    def __init__(self, url: StoreURL, engine: sa.Engine, support: DialectSupport) -> None:
+    def __init__(self, url: StoreURL, engine: sa.Engine, support: DialectSupport,
+                 results: ResultOptions | None = None) -> None:
         self._url = url
         self.engine = engine
         self.support = support
@@ -89,12 +103,21 @@ class SqlBackend:
             threading.RLock() if support.serialize else contextlib.nullcontext()
         )
         self.workflows = SqlWorkflowRepository(self)
+        self.runs = SqlRunRepository(self)
+        self.conversations = SqlConversationRepository(self, artifacts_of(self))
+        self.logs = SqlLogRepository(self)
+        self.metrics = SqlMetricsRepository(self)
+        results = results or ResultOptions()
+        self.artifacts = open_artifacts(results, support.name, engine.url, durable=support.durable)
+        self.results = SqlResultRepository(
+            self, ResultCodec(results, self.artifacts, verify_inline=False))
+        self.definitions = SqlDefinitionRepository(self)
 
     @classmethod
     def open(cls, url: StoreURL, /, **options: object) -> Self:
         """Connect, then create the schema in an empty database or check its revision."""
         engine, support = _build_engine(url, dict(options))
-        backend = cls(url, engine, support)
+        backend = cls(url, engine, support, split_options(url, options)[0])
         try:
             with backend.lock("runstore.schema"), backend.connect() as conn:
                 migrate.ensure_schema(conn, url.render())
@@ -219,6 +242,8 @@ class SqlBackend:
                            schema_version=revision, counts=counts)
 
     def close(self) -> None:
+        self.results.close()
+        self.artifacts.close()
         self.engine.dispose()
 
 

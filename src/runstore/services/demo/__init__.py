@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from runstore.services.demo.conversations import save_transcript
+from runstore.services.demo.logs import record_logs_and_metrics
+from runstore.services.demo.results import cache_task_results
+from runstore.services.demo.runs import execute_workflow_run
 from runstore.services.demo.workflows import store_workflows
 from runstore.store import Store
 
@@ -26,4 +30,8 @@ class DemoStep:
 
 STEPS: list[DemoStep] = [
     DemoStep("Store versioned workflow definitions", store_workflows),
+    DemoStep("Execute a workflow run with two workers", execute_workflow_run),
+    DemoStep("Run tasks through the results cache", cache_task_results),
+    DemoStep("Record execution logs and metrics", record_logs_and_metrics),
+    DemoStep("Save an agent's transcript", save_transcript),
 ]

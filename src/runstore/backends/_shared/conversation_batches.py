@@ -1,0 +1,185 @@
+"""The records of one save call, keyed and hashed, validated only when they changed.
+
+A record given as a model is hashed at once. A record given as a plain mapping whose
+fields are already in normal form (as ``model_dump(mode="json")`` and ``runstore
+conversations show --json`` write them) is first hashed as it is: when that hash
+equals the stored one, the record is unchanged and is not even validated, which makes
+a re-import cost a parse and a hash per record. Any other mapping is validated before
+anything is written, so a bad record still stores nothing of the call.
+
+Why skipping validation is safe: the stored hash is the sha256 of the canonical JSON of
+a valid record's document; a mapping with the same canonical JSON is the same JSON
+value, and validates to the same record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from runstore.errors import InvalidInput
+from runstore.models.common import ID_PATTERN, coerce
+
+__all__ = ["Batch", "Kind", "Prepared", "digest"]
+
+M = TypeVar("M", bound=BaseModel)
+Key = tuple[str, ...]
+
+
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z
+
+
+def digest(document: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of a record's document: sorted keys, UTC times
+    written as pydantic's JSON mode writes them (``2024-05-01T12:00:00.5Z``)."""
+    try:
+        return hashlib.sha256(orjson.dumps(document, option=_CANONICAL)).hexdigest()
+    except TypeError as exc:  # orjson.JSONEncodeError: e.g. an int beyond 64 bits
+        raise InvalidInput(f"record {document.get('id')!r} cannot be stored as JSON: "
+                           f"{exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Kind(Generic[M]):
+    """How to key, fill, validate and document one record type."""
+
+    model: type[M]
+    what: str
+    key_fields: tuple[str, ...]
+    fields: frozenset[str]
+    fill: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
+    document: Callable[[M], dict[str, Any]]
+
+    def key(self, record: M) -> Key:
+        if len(self.key_fields) == 1:
+            return (getattr(record, self.key_fields[0]),)
+        return (getattr(record, "conversation_id"), getattr(record, "id"))  # noqa: B009
+
+    def prepare(self, value: object, index: int | None = None) -> Prepared[M]:
+        record: M
+        if type(value) is dict:
+            try:
+                record = self.model.model_validate(value)
+            except ValidationError:
+                record = self._coerce(value, index)  # raises InvalidInput naming the field
+        else:
+            record = self._coerce(value, index)
+        document = self.document(record)
+        return Prepared(self.key(record), record, document, digest(document))
+
+    def _coerce(self, value: object, index: int | None) -> M:
+        what = self.what if index is None else f"{self.what} [{index}]"
+        return coerce(self.model, value, what=what)  # type: ignore[arg-type]
+
+
+class Prepared(Generic[M]):
+    """A validated record, its key, its JSON document and the hash of that document.
+
+    (A plain slotted class: made once per record on bulk paths, so it stays cheap.)"""
+
+    __slots__ = ("digest", "document", "key", "record")
+
+    def __init__(self, key: Key, record: M, document: dict[str, Any], digest: str) -> None:
+        self.key = key
+        self.record = record
+        self.document = document
+        self.digest = digest
+
+
+class _Pending:
+    """A mapping not validated yet, with its key (a plain slotted class: one per record)."""
+
+    __slots__ = ("index", "key", "value")
+
+    def __init__(self, key: Key, index: int, value: Mapping[str, Any]) -> None:
+        self.key = key
+        self.index = index
+        self.value = value
+
+
+class Batch(Generic[M]):
+    """The records of one call: ``keys`` to look up, then :meth:`changed`."""
+
+    def __init__(self, kind: Kind[M], values: Iterable[object]) -> None:
+        if isinstance(values, BaseModel | Mapping | str | bytes):
+            raise InvalidInput(f"pass a list of {kind.what}s, not a single "
+                               f"{type(values).__name__}")
+        self.kind = kind
+        self._items: list[Prepared[M] | _Pending] = []
+        self._valid_ids: set[object] = set()
+        seen: set[Key] = set()
+        for index, value in enumerate(values):
+            item = self._item(kind, value, index)
+            if item.key in seen:
+                raise InvalidInput(f"{kind.what} {item.key[-1]!r}"
+                                   + (f" of conversation {item.key[0]!r}" if len(item.key) > 1
+                                      else "") + " appears twice in one call")
+            seen.add(item.key)
+            self._items.append(item)
+
+    def _item(self, kind: Kind[M], value: object, index: int) -> Prepared[M] | _Pending:
+        if type(value) is not dict and (isinstance(value, kind.model)
+                                        or not isinstance(value, Mapping)):
+            return kind.prepare(value, index)
+        key = (value.get("conversation_id"), value.get("id")) if len(kind.key_fields) == 2 \
+            else (value.get("id"),)
+        valid = self._valid_ids
+        for part in key:
+            if part not in valid:
+                if not isinstance(part, str) or not ID_PATTERN.fullmatch(part):
+                    return kind.prepare(value, index)  # raises InvalidInput naming the id
+                valid.add(part)
+        return _Pending(key, index, value)  # type: ignore[arg-type]
+
+    def _raw_digest(self, value: Mapping[str, Any]) -> str | None:
+        """The hash of a mapping as given, when it has only the record's fields."""
+        fields = self.kind.fields
+        if not value.keys() <= fields:
+            return None
+        filled = self.kind.fill(value)
+        if filled is None:
+            return None
+        try:
+            return digest(filled)
+        except InvalidInput:
+            return None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def keys(self) -> list[Key]:
+        """Every record's key, in the order given."""
+        return [item.key for item in self._items]
+
+    @property
+    def parents(self) -> list[str]:
+        """The conversation ids the records belong to, first seen first."""
+        return list(dict.fromkeys(item.key[0] for item in self._items))
+
+    def changed(self, stored: Mapping[Key, str]) -> list[Prepared[M]]:
+        """The records whose hash differs from ``stored`` (key -> hash), validated.
+
+        Raises ``InvalidInput`` for the first bad record; call it before writing.
+        """
+        found: list[Prepared[M]] = []
+        for item in self._items:
+            current = stored.get(item.key)
+            if isinstance(item, _Pending):
+                if current is not None and self._raw_digest(item.value) == current:
+                    continue
+                prepared = self.kind.prepare(item.value, item.index)
+            else:
+                prepared = item
+            if prepared.digest != current:
+                found.append(prepared)
+        return found
+
+    def prepared(self) -> list[Prepared[M]]:
+        """Every record, validated (as if nothing were stored)."""
+        return self.changed({})

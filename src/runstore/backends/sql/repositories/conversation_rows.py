@@ -1,0 +1,199 @@
+"""Rows of the conversations tables, and the hash-comparing bulk upsert they share.
+
+A save reads the stored ``content_hash`` of the keys it is given (a few queries of
+at most ``_KEYS`` keys), then deletes the rows whose content changed and inserts those
+and the new ones through the dialect's bulk path (COPY on PostgreSQL, the driver's
+``executemany`` on SQLite, multi-row ``executemany`` elsewhere). Saving unchanged
+content is therefore read-only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import orjson
+import sqlalchemy as sa
+from pydantic import BaseModel
+
+from runstore.backends._shared.conversation_batches import Batch, Prepared
+from runstore.backends._shared.conversations import conversation_not_found
+from runstore.backends.sql.bulk import insert_rows
+from runstore.backends.sql.schema.conversations import conversations
+from runstore.models.conversations import Attachment, Conversation, Message
+
+if TYPE_CHECKING:
+    from runstore.backends.sql.backend import SqlBackend
+
+__all__ = [
+    "ATTACHMENT_COLUMNS",
+    "CONVERSATION_COLUMNS",
+    "MESSAGE_COLUMNS",
+    "Statistics",
+    "attachment_record",
+    "attachment_row",
+    "changed_items",
+    "conversation_record",
+    "conversation_row",
+    "existing_keys",
+    "message_record",
+    "message_row",
+    "require_conversations",
+    "write",
+]
+
+_KEYS: Final = 2000  # keys per lookup query: at most 4,000 bound parameters
+_ANALYZE_EVERY: Final = 100_000
+# From this many records per conversation on, a lookup reads every row of the
+# conversations (one index range each) rather than probing each id.
+_WHOLE: Final = 8
+M = TypeVar("M", bound=BaseModel)
+
+CONVERSATION_COLUMNS: Final = ("id", "source", "run_id", "title", "created_at", "updated_at",
+                               "metadata", "content_hash")
+MESSAGE_COLUMNS: Final = ("conversation_id", "id", "position", "role", "content", "created_at",
+                          "metadata", "content_hash")
+ATTACHMENT_COLUMNS: Final = ("conversation_id", "id", "message_id", "name", "media_type",
+                             "size", "sha256", "metadata", "content_hash")
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def conversation_row(item: Prepared[Conversation]) -> tuple[Any, ...]:
+    c = item.record
+    return (c.id, c.source, c.run_id, c.title, c.created_at, c.updated_at, _json(c.metadata),
+            item.digest)
+
+
+def message_row(item: Prepared[Message]) -> tuple[Any, ...]:
+    m, document = item.record, item.document
+    return (m.conversation_id, m.id, m.position, m.role, _json(document["content"]),
+            m.created_at, _json(m.metadata), item.digest)
+
+
+def attachment_row(item: Prepared[Attachment]) -> tuple[Any, ...]:
+    a = item.record
+    return (a.conversation_id, a.id, a.message_id, a.name, a.media_type, a.size, a.sha256,
+            _json(a.metadata), item.digest)
+
+
+def conversation_record(row: sa.Row[Any]) -> Conversation:
+    return Conversation(id=row.id, source=row.source, run_id=row.run_id, title=row.title,
+                        created_at=row.created_at, updated_at=row.updated_at,
+                        metadata=orjson.loads(row.metadata))
+
+
+def message_record(row: sa.Row[Any]) -> Message:
+    return Message.model_validate({
+        "conversation_id": row.conversation_id, "id": row.id, "position": row.position,
+        "role": row.role, "content": orjson.loads(row.content), "created_at": row.created_at,
+        "metadata": orjson.loads(row.metadata),
+    })
+
+
+def attachment_record(row: sa.Row[Any]) -> Attachment:
+    return Attachment(conversation_id=row.conversation_id, id=row.id,
+                      message_id=row.message_id, name=row.name, media_type=row.media_type,
+                      size=row.size, sha256=row.sha256, metadata=orjson.loads(row.metadata))
+
+
+def require_conversations(conn: sa.Connection, ids: Sequence[str]) -> None:
+    """``NotFound`` for the first of ``ids`` that is not stored."""
+    found: set[str] = set()
+    for start in range(0, len(ids), _KEYS):
+        chunk = ids[start:start + _KEYS]
+        found.update(conn.execute(sa.select(conversations.c.id)
+                                  .where(conversations.c.id.in_(chunk))).scalars())
+    for conversation_id in ids:
+        if conversation_id not in found:
+            raise conversation_not_found(conversation_id)
+
+
+def existing_keys(conn: sa.Connection, table: sa.Table,
+                  keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """The stored ``content_hash`` of each of ``keys`` that exists in ``table``.
+
+    Keys are ``(id,)`` for conversations and ``(conversation_id, id)`` for the others;
+    the latter are queried by ``conversation_id IN (...)`` (plus ``id IN (...)`` when
+    few records per conversation are asked for) per chunk, keeping only the pairs
+    asked for.
+    """
+    wanted = set(keys)
+    stored: dict[tuple[str, ...], str] = {}
+    ordered = list(dict.fromkeys(keys))
+    for start in range(0, len(ordered), _KEYS):
+        chunk = ordered[start:start + _KEYS]
+        if table is conversations:
+            by_id = sa.select(table.c.id, table.c.content_hash).where(
+                table.c.id.in_([key[0] for key in chunk]))
+            for record_id, digest in conn.execute(by_id).all():
+                stored[(record_id,)] = digest
+            continue
+        parents = sorted({key[0] for key in chunk})
+        by_pair = sa.select(table.c.conversation_id, table.c.id, table.c.content_hash).where(
+            table.c.conversation_id.in_(parents))
+        if len(chunk) < _WHOLE * len(parents):  # a few records each: probe their ids too
+            by_pair = by_pair.where(table.c.id.in_(sorted({key[1] for key in chunk})))
+        for conversation_id, record_id, digest in conn.execute(by_pair).all():
+            key = (conversation_id, record_id)
+            if key in wanted:
+                stored[key] = digest
+    return stored
+
+
+def changed_items(conn: sa.Connection, table: sa.Table, batch: Batch[M]
+                  ) -> tuple[list[Prepared[M]], set[tuple[str, ...]]]:
+    """The records of ``batch`` whose content differs from what ``table`` holds, and the
+    keys that are stored (whose rows a write must replace)."""
+    stored = existing_keys(conn, table, batch.keys)
+    return batch.changed(stored), set(stored)
+
+
+class Statistics:
+    """Keeps PostgreSQL's planner statistics in step with bulk inserts.
+
+    The hash lookups are planned from the table's statistics; a table that grew by bulk
+    inserts faster than autovacuum analyzes it is planned as if it were tiny, and every
+    lookup becomes a sequential scan (a re-import then takes longer than the import).
+    After every ``_ANALYZE_EVERY`` rows this process inserted into a table, ``ANALYZE``
+    it (a sampled, bounded-time operation). Other dialects need nothing.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, int] = {}
+
+    def inserted(self, backend: SqlBackend, conn: sa.Connection, table: sa.Table,
+                 count: int) -> None:
+        if backend.dialect != "postgresql" or not count:
+            return
+        with self._lock:
+            pending = self._pending.get(table.name, 0) + count
+            due = pending >= _ANALYZE_EVERY
+            self._pending[table.name] = 0 if due else pending
+        if due:
+            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+
+
+def write(backend: SqlBackend, conn: sa.Connection, table: sa.Table, columns: Sequence[str],
+          found: tuple[Sequence[Prepared[Any]], set[tuple[str, ...]]],
+          to_row: Callable[[Prepared[Any]], tuple[Any, ...]],
+          statistics: Statistics | None = None) -> int:
+    """Write what :func:`changed_items` found: delete the stored rows that changed, then
+    bulk-insert every changed record. Returns how many records changed."""
+    changed, stored = found
+    replaced = [item for item in changed if item.key in stored]
+    key_columns = [table.c[name] for name in
+                   (("id",) if table is conversations else ("conversation_id", "id"))]
+    names = [f"k{n}" for n in range(len(key_columns))]
+    if replaced:
+        conn.execute(table.delete().where(*(column == sa.bindparam(name) for column, name
+                                            in zip(key_columns, names, strict=True))),
+                     [dict(zip(names, item.key, strict=True)) for item in replaced])
+    insert_rows(backend, conn, table, columns, [to_row(item) for item in changed])
+    if statistics is not None:
+        statistics.inserted(backend, conn, table, len(changed) - len(replaced))
+    return len(changed)

@@ -1,0 +1,152 @@
+"""Results and definitions on SQL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import sqlalchemy as sa
+
+from runstore.backends._shared.results import (
+    ResultCodec,
+    check_content_hash,
+    check_key,
+    check_page,
+    definition_hash,
+)
+from runstore.backends.sql.dialects.sqlite_results import SqliteResultReader
+from runstore.backends.sql.result_rows import record_from_row, row_from_record
+from runstore.backends.sql.schema import result_definitions, results
+from runstore.errors import AlreadyExists, Conflict, NotFound
+from runstore.models.common import JsonObject, JsonValue, Page, utcnow
+from runstore.models.results import ResultError, ResultRecord
+
+if TYPE_CHECKING:
+    from runstore.backends.sql.backend import SqlBackend
+
+__all__ = ["SqlDefinitionRepository", "SqlResultRepository"]
+
+_ATTEMPTS = 8
+
+
+class SqlResultRepository:
+    """One row per key in ``results``; a put replaces the row in one transaction."""
+
+    def __init__(self, backend: SqlBackend, codec: ResultCodec) -> None:
+        self._backend = backend
+        self._codec = codec
+        self._fast_get: SqliteResultReader | None = None
+        database = backend.engine.url.database
+        if backend.dialect == "sqlite" and database not in {None, "", ":memory:"}:
+            assert database is not None
+            self._fast_get = SqliteResultReader(database, backend.url.render())
+
+    def _put(self, record: ResultRecord, inline: bytes | None) -> None:
+        row = row_from_record(record, inline)
+        for _ in range(_ATTEMPTS):
+            try:
+                with self._backend.connect() as conn:
+                    conn.execute(results.delete().where(results.c.key == record.key))
+                    conn.execute(results.insert().values(**row))
+                return
+            except AlreadyExists as exc:
+                # A concurrent put of the same key committed between delete and insert.
+                if self._backend.in_transaction:
+                    raise Conflict(f"result {record.key!r} was written concurrently; "
+                                   "retry the transaction") from exc
+        raise Conflict(f"result {record.key!r}: too many concurrent writers, try again")
+
+    def put_success(self, key: str, value: Any, *, serializer: str = "json",
+                    metadata: JsonObject | None = None) -> ResultRecord:
+        record, inline = self._codec.success(key, value, serializer, metadata)
+        self._put(record, inline)
+        return record
+
+    def put_failure(self, key: str, error: BaseException | str | ResultError, *,
+                    metadata: JsonObject | None = None) -> ResultRecord:
+        record = self._codec.failure(key, error, metadata)
+        self._put(record, None)
+        return record
+
+    def get_record(self, key: str) -> ResultRecord | None:
+        check_key(key)
+        if self._fast_get is not None and not self._backend.in_transaction:
+            found = self._fast_get(key)
+            return None if found is None else self._codec.attach(*found)
+        with self._backend.connect(write=False) as conn:
+            row = conn.execute(sa.select(results).where(results.c.key == key)).first()
+        if row is None:
+            return None
+        return self._codec.attach(record_from_row(dict(row._mapping)), row.value)
+
+    def has(self, key: str) -> bool:
+        check_key(key)
+        with self._backend.connect(write=False) as conn:
+            return conn.execute(sa.select(results.c.key).where(results.c.key == key)) \
+                .first() is not None
+
+    def delete(self, key: str) -> None:
+        check_key(key)
+        with self._backend.connect() as conn:
+            deleted = conn.execute(results.delete().where(results.c.key == key)).rowcount
+        if not deleted:
+            raise NotFound("result", key)
+
+    def clear(self) -> None:
+        with self._backend.connect() as conn:
+            conn.execute(results.delete())
+
+    def query(self, *, prefix: str | None = None, limit: int = 100,
+              cursor: str | None = None) -> Page[ResultRecord]:
+        check_page(prefix, limit, cursor)
+        query = sa.select(results).order_by(results.c.key).limit(limit + 1)
+        if prefix:
+            query = query.where(results.c.key.startswith(prefix, autoescape=True))
+        if cursor is not None:
+            query = query.where(results.c.key > cursor)
+        with self._backend.connect(write=False) as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query).all()]
+        items = [self._codec.attach(record_from_row(row), row["value"]) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page[ResultRecord](items=items, next_cursor=items[-1].key if more else None)
+
+    def close(self) -> None:
+        """Close the fast path's connections (the engine is closed with the store)."""
+        if self._fast_get is not None:
+            self._fast_get.close()
+
+
+class SqlDefinitionRepository:
+    """Canonical JSON in ``result_definitions``, inserted once per hash."""
+
+    def __init__(self, backend: SqlBackend) -> None:
+        self._backend = backend
+
+    def put(self, definition: JsonValue) -> str:
+        digest, body = definition_hash(definition)
+        if self.has(digest):
+            return digest
+        try:
+            with self._backend.connect() as conn:
+                conn.execute(result_definitions.insert().values(
+                    content_hash=digest, definition=body.decode(), created_at=utcnow()))
+        except AlreadyExists:
+            if self._backend.in_transaction:
+                raise
+        return digest
+
+    def get(self, content_hash: str) -> JsonValue:
+        check_content_hash(content_hash)
+        with self._backend.connect(write=False) as conn:
+            body = conn.execute(sa.select(result_definitions.c.definition).where(
+                result_definitions.c.content_hash == content_hash)).scalar()
+        if body is None:
+            raise NotFound("definition", content_hash)
+        value: JsonValue = orjson.loads(body)
+        return value
+
+    def has(self, content_hash: str) -> bool:
+        check_content_hash(content_hash)
+        with self._backend.connect(write=False) as conn:
+            return conn.execute(sa.select(result_definitions.c.content_hash).where(
+                result_definitions.c.content_hash == content_hash)).first() is not None
