@@ -40,6 +40,7 @@ import orjson
 import sqlalchemy as sa
 
 import runstore
+from benchmarks._common import postgres_database
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 RAW_TABLE = ("CREATE TABLE raw_events (run_id VARCHAR(128), seq BIGINT, ts TIMESTAMP, "
@@ -258,25 +259,6 @@ def streaming(url: str, total: int, batch: int) -> tuple[int, float]:
 # -- main ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def postgres_database(admin: str) -> Iterator[str | None]:
-    """A scratch database on the server of ``admin`` (``None`` when unreachable)."""
-    name = f"rs_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(admin.replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError as exc:
-        print(f"PostgreSQL skipped: {str(exc).splitlines()[0]}")
-        yield None
-        return
-    try:
-        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,16 +18,13 @@ import shutil
 import sqlite3
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 import runstore
+from benchmarks._common import postgres_database
 from runstore.models.common import new_id
 
 TASKS = 5
@@ -123,25 +120,6 @@ def raw_postgres(url: str, runs: int) -> float:
                         lambda t: t.replace(tzinfo=None), runs)
 
 
-@contextmanager
-def postgres_database(admin: str) -> Iterator[str | None]:
-    """A scratch database on the server of ``admin`` (``None`` when unreachable)."""
-    name = f"rs_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(admin.replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError as exc:
-        print(f"PostgreSQL skipped: {str(exc).splitlines()[0]}")
-        yield None
-        return
-    try:
-        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        engine.dispose()
 
 
 def report(title: str, runs: int, raw: float, ours: float) -> None:
