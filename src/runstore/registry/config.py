@@ -11,14 +11,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from runstore.errors import InvalidInput
 from runstore.registry.url import StoreURL
+from runstore.store import REPOSITORIES
 
 __all__ = ["DEFAULT_URL", "ENV_VAR", "StoreConfig", "load_config", "resolve_default_url"]
 
 ENV_VAR = "RUNSTORE_URL"
 DEFAULT_URL = "sqlite:///./.runstore/runstore.db"
-_REPOSITORIES = (
-    "workflows", "runs", "logs", "metrics", "results", "definitions", "conversations", "artifacts",
-)
 
 
 class StoreConfig(BaseModel):
@@ -40,9 +38,9 @@ class StoreConfig(BaseModel):
     @field_validator("repositories")
     @classmethod
     def _known_repositories(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(_REPOSITORIES))
+        unknown = sorted(set(value) - set(REPOSITORIES))
         if unknown:
-            known = ", ".join(_REPOSITORIES)
+            known = ", ".join(REPOSITORIES)
             raise ValueError(f"unknown repository {unknown[0]!r}; known: {known}")
         return value
 
