@@ -26,6 +26,7 @@ from runstore.backends._shared.run_sections import (
 from runstore.backends._shared.runs import (
     LEASE_EXPIRED,
     as_status,
+    attempt_status_change,
     check_change,
     check_json_object,
     check_lease,
@@ -258,16 +259,7 @@ class DocumentRunRepository:
             attempt = document.attempts.get(attempt_id)
             if attempt is None:
                 raise not_found("attempt", attempt_id)
-            if guard is not None and attempt.status != guard:
-                raise Conflict(f"attempt {attempt_id!r} is {attempt.status.value}, "
-                               f"not {guard.value} as expected")
-            if new is not None:
-                check_change("attempt", attempt_id, attempt.status, new, None)
-                started, finished = times_for(new, attempt.started_at, attempt.finished_at,
-                                              utcnow())
-                update.update(status=new, started_at=started, finished_at=finished)
-                if new is not RunStatus.RUNNING:
-                    update["lease_expires_at"] = None
+            update.update(attempt_status_change(attempt, guard, new))
             attempt = document.attempts[attempt_id] = attempt.model_copy(update=update)
             self._docs.save(document)
         return attempt

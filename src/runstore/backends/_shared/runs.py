@@ -11,6 +11,7 @@ from runstore.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from runstore.models.common import canonical_json, coerce, new_id, utcnow, validate_id
 from runstore.models.runs import (
     ALLOWED_TRANSITIONS,
+    Attempt,
     Run,
     RunStatus,
     Task,
@@ -23,6 +24,7 @@ __all__ = [
     "RELEASED",
     "TaskPlan",
     "as_status",
+    "attempt_status_change",
     "check_change",
     "check_json_object",
     "check_lease",
@@ -79,6 +81,23 @@ def times_for(new: RunStatus, started_at: datetime | None, finished_at: datetime
     if new.terminal:
         finished_at = now
     return started_at, finished_at
+
+
+def attempt_status_change(attempt: Attempt, guard: RunStatus | None,
+                          new: RunStatus | None) -> dict[str, Any]:
+    """The field changes of ``update_attempt`` for a status change, after checking the
+    compare-and-set ``guard`` and the transition (``Conflict`` when either fails)."""
+    if guard is not None and attempt.status != guard:
+        raise Conflict(f"attempt {attempt.id!r} is {attempt.status.value}, "
+                       f"not {guard.value} as expected")
+    if new is None:
+        return {}
+    check_change("attempt", attempt.id, attempt.status, new, None)
+    started, finished = times_for(new, attempt.started_at, attempt.finished_at, utcnow())
+    changes: dict[str, Any] = {"status": new, "started_at": started, "finished_at": finished}
+    if new is not RunStatus.RUNNING:
+        changes["lease_expires_at"] = None
+    return changes
 
 
 def check_text(value: object, what: str, *, max_length: int = 255) -> str | None:

@@ -10,12 +10,11 @@ import sqlalchemy as sa
 
 from runstore.backends._shared.runs import (
     as_status,
-    check_change,
+    attempt_status_change,
     check_json_object,
     check_lookup_id,
     check_text,
     not_found,
-    times_for,
 )
 from runstore.backends.sql.repositories.runs._base import (
     RunsBase,
@@ -104,16 +103,7 @@ class SqlAttemptOperations(RunsBase):
             changes["outputs"] = check_json_object(outputs, "attempt outputs")
         with self._backend.connect() as conn:
             attempt = attempt_record(self._attempt_row(conn, attempt_id, lock=True))
-            if guard is not None and attempt.status != guard:
-                raise Conflict(f"attempt {attempt_id!r} is {attempt.status.value}, "
-                               f"not {guard.value} as expected")
-            if new is not None:
-                check_change("attempt", attempt_id, attempt.status, new, None)
-                started, finished = times_for(new, attempt.started_at, attempt.finished_at,
-                                              utcnow())
-                changes.update(status=new, started_at=started, finished_at=finished)
-                if new is not RunStatus.RUNNING:
-                    changes["lease_expires_at"] = None
+            changes.update(attempt_status_change(attempt, guard, new))
             if changes:
                 values = dict(changes)
                 if "status" in values:
