@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr, field_validator
 
 from runstore.models.artifacts import ArtifactRef
-from runstore.models.common import JsonObject, Record, ensure_utc
+from runstore.models.common import JsonObject, Record, ensure_utc, trusted
 
 __all__ = ["RESULT_KEY_MAX", "ResultError", "ResultRecord", "ResultStatus"]
 
@@ -93,17 +93,14 @@ class ResultRecord(Record):
         return private["_value"]
 
     @classmethod
-    def trusted(cls, fields: dict[str, Any]) -> ResultRecord:
+    def trusted(cls, fields: dict[str, Any], *, loader: Callable[[], Any] | None = None,
+                value: Any = None) -> ResultRecord:
         """A record from fields already validated (read back from storage), built
         without validation: the hot path of a cache read. ``fields`` must name every
-        field with a value of the right type."""
-        record = cls.__new__(cls)
-        setter = object.__setattr__
-        setter(record, "__dict__", fields)
-        setter(record, "__pydantic_fields_set__", set(fields))
-        setter(record, "__pydantic_extra__", None)
-        setter(record, "__pydantic_private__", {"_loader": None, "_value": None, "_loaded": True})
-        return record
+        field with a value of the right type; ``value`` is the decoded value, or
+        ``loader`` decodes it on first access."""
+        return trusted(cls, fields,
+                       {"_loader": loader, "_value": value, "_loaded": loader is None})
 
     def __eq__(self, other: object) -> bool:
         """Records are equal when their fields are (whether ``value`` was read or not)."""
@@ -113,11 +110,10 @@ class ResultRecord(Record):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def with_loader(self, loader: Callable[[], Any] | None) -> ResultRecord:
-        """Attach what decodes the value (backends call this; returns ``self``)."""
-        private = self.__pydantic_private__
-        assert private is not None
-        private["_loader"] = loader
-        private["_value"] = None
-        private["_loaded"] = loader is None
+    def with_loader(self, loader: Callable[[], Any] | None, value: Any = None) -> ResultRecord:
+        """Attach what decodes the value, or the decoded ``value`` itself (backends call
+        this; returns ``self``)."""
+        self.__pydantic_private__ = {"_loader": loader, "_value": value,
+                                     "_loaded": loader is None}
         return self
+

@@ -11,7 +11,7 @@ from typing import Any, Final, NamedTuple
 import orjson
 
 from runstore.errors import InvalidInput, NotFound
-from runstore.models.common import ID_PATTERN, Page, coerce, validate_id
+from runstore.models.common import ID_PATTERN, Page, coerce, trusted, validate_id
 from runstore.models.logs import (
     LEVEL_RANKS,
     LogEvent,
@@ -166,18 +166,10 @@ def prepare_events(events: object) -> list[PreparedEvent]:
     return prepared
 
 
-_EVENT_FIELDS: Final = frozenset(LogEvent.model_fields)
-
-
 def stored_event(values: dict[str, Any]) -> LogEvent:
     """A ``LogEvent`` from already-validated stored values (every field given), without
     validation: reading a long log must not pay for checks its writer already made."""
-    event = LogEvent.__new__(LogEvent)
-    object.__setattr__(event, "__dict__", values)
-    object.__setattr__(event, "__pydantic_fields_set__", set(_EVENT_FIELDS))
-    object.__setattr__(event, "__pydantic_extra__", None)
-    object.__setattr__(event, "__pydantic_private__", None)
-    return event
+    return trusted(LogEvent, values)
 
 
 def event_from_prepared(seq: int, event: PreparedEvent) -> LogEvent:

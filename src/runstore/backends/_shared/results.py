@@ -129,6 +129,8 @@ class ResultCodec:
         """Give ``record`` the loader that decodes its value on first access."""
         if record.status is not ResultStatus.SUCCESS:
             return record.with_loader(None)
+        if inline is not None and record.serializer == "bytes" and not self.verify_inline:
+            return record.with_loader(None, inline)  # decoding raw bytes is the identity
         return record.with_loader(lambda: self._decode(record, inline))
 
     def _decode(self, record: ResultRecord, inline: bytes | None) -> Any:

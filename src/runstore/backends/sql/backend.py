@@ -7,6 +7,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Self
 
@@ -21,6 +22,7 @@ from runstore.backends.sql import health, migrate
 from runstore.backends.sql.artifacts import open_artifacts
 from runstore.backends.sql.dialects import DialectSupport, support_for
 from runstore.backends.sql.dialects.sqlite import READ_ONLY
+from runstore.backends.sql.driver import Prepared, SqliteReaders
 from runstore.backends.sql.errors import translating
 from runstore.backends.sql.repositories.conversations import SqlConversationRepository
 from runstore.backends.sql.repositories.logs import SqlLogRepository
@@ -99,6 +101,11 @@ class SqlBackend:
             durable=support.durable,
         )
         self._local = threading.local()
+        database = engine.url.database
+        self.readers: SqliteReaders | None = None
+        if support.name == "sqlite" and database not in {None, "", ":memory:"}:
+            assert database is not None
+            self.readers = SqliteReaders(database, url.render())
         self._serial: AbstractContextManager[object] | threading.RLock = (
             threading.RLock() if support.serialize else contextlib.nullcontext()
         )
@@ -241,8 +248,17 @@ class SqlBackend:
         return BackendInfo(backend=self.support.name, url=self._url.render(),
                            schema_version=revision, counts=counts)
 
+    def prepare(self, statement: sa.ClauseElement) -> Prepared:
+        """``statement`` compiled once for this database (see ``driver.fetch``)."""
+        return Prepared(statement, self.engine.dialect)
+
+    def bind_time(self, value: datetime) -> object:
+        """A UTC instant as the driver takes it for a ``UtcDateTime`` column."""
+        return self.support.bind_time(value)
+
     def close(self) -> None:
-        self.results.close()
+        if self.readers is not None:
+            self.readers.close()
         self.artifacts.close()
         self.engine.dispose()
 

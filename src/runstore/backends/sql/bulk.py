@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 
+from runstore.backends.sql.dialects.sqlite import sqlite_time
 from runstore.backends.sql.schema.types import UtcDateTime
 
 if TYPE_CHECKING:
@@ -21,9 +22,7 @@ _CHUNK: Final = 5000
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
-    # The text form SQLAlchemy's SQLite DATETIME writes (and reads back): naive UTC with
-    # microseconds; an aware UTC value drops its "+00:00".
-    return None if value is None else value.isoformat(" ", "microseconds")[:26]
+    return None if value is None else sqlite_time(value)
 
 
 def _sqlite_rows(table: sa.Table, columns: Sequence[str],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 __all__ = ["DialectSupport"]
 
@@ -19,6 +21,9 @@ class DialectSupport:
     durable = True
     row_locks = True  # SELECT ... FOR UPDATE is meaningful
     serialize = False  # one connection, one thread at a time (DuckDB, SQLite in memory)
+
+    def __init__(self) -> None:
+        self._upserts: dict[str, sa.Insert] = {}
 
     def driver_url(self, url: sa.URL) -> sa.URL:
         """The SQLAlchemy URL with the driver runstore uses."""
@@ -36,6 +41,30 @@ class DialectSupport:
 
     def prepare_database(self, url: sa.URL) -> None:
         """Create what must exist before connecting (a folder for an embedded file)."""
+
+    def bind_time(self, value: datetime) -> object:
+        """A UTC instant as the driver takes it (a naive UTC datetime)."""
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def upsert(self, table: sa.Table) -> sa.Insert:
+        """``INSERT`` of one or more rows of ``table`` that replaces a row whose primary key
+        is taken (one atomic statement; built once per table and reused with parameters)."""
+        found = self._upserts.get(table.name)
+        if found is None:
+            found = self._upserts[table.name] = self._build_upsert(table)
+        return found
+
+    def _build_upsert(self, table: sa.Table) -> sa.Insert:
+        insert = self._insert_on_conflict(table)
+        keys = [column.name for column in table.primary_key]
+        upsert: sa.Insert = insert.on_conflict_do_update(index_elements=keys, set_={
+            column.name: insert.excluded[column.name]
+            for column in table.columns if column.name not in keys})
+        return upsert
+
+    def _insert_on_conflict(self, table: sa.Table) -> Any:
+        """The dialect's INSERT construct with ON CONFLICT (SQLite's has the same API)."""
+        return postgresql.insert(table)
 
     def lock(self, engine: sa.Engine, name: str,
              timeout: float | None) -> AbstractContextManager[None]:

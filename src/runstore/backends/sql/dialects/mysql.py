@@ -33,6 +33,15 @@ class MysqlSupport(DialectSupport):
             "isolation_level": "READ COMMITTED",
         }
 
+    def _build_upsert(self, table: sa.Table) -> sa.Insert:
+        from sqlalchemy.dialects import mysql
+
+        insert = mysql.insert(table)
+        keys = {column.name for column in table.primary_key}
+        return insert.on_duplicate_key_update({
+            column.name: insert.inserted[column.name]
+            for column in table.columns if column.name not in keys})
+
     def lock(self, engine: sa.Engine, name: str,
              timeout: float | None) -> AbstractContextManager[None]:
         # GET_LOCK names are server-wide and at most 64 characters: scope by database.

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.pool import StaticPool
 
 from runstore.backends._shared.locks import file_lock, thread_lock
 from runstore.backends.sql.dialects.base import DialectSupport
 from runstore.errors import InvalidInput
 
-__all__ = ["READ_ONLY", "SqliteSupport"]
+__all__ = ["READ_ONLY", "SqliteSupport", "sqlite_time"]
 
 # Connection execution option: begin a deferred (read) transaction instead of IMMEDIATE.
 READ_ONLY = "runstore_read_only"
 _SYNCHRONOUS = {"off", "normal", "full", "extra"}
+
+
+def sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DATETIME writes (and reads back) for a UTC instant:
+    naive, with microseconds (an aware value drops its "+00:00")."""
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _is_memory(url: sa.URL) -> bool:
@@ -29,6 +37,7 @@ class SqliteSupport(DialectSupport):
     name = "sqlite"
 
     def __init__(self) -> None:
+        super().__init__()
         self._memory = False
 
     def split_options(self, url: sa.URL) -> tuple[sa.URL, dict[str, str]]:
@@ -43,6 +52,12 @@ class SqliteSupport(DialectSupport):
         if sync not in _SYNCHRONOUS:
             raise InvalidInput(f"synchronous={sync!r}: use one of {sorted(_SYNCHRONOUS)}")
         return url.difference_update_query(["synchronous", "busy_timeout"]), options
+
+    def bind_time(self, value: datetime) -> object:
+        return sqlite_time(value.astimezone(UTC))
+
+    def _insert_on_conflict(self, table: sa.Table) -> Any:
+        return sqlite.insert(table)
 
     def prepare_database(self, url: sa.URL) -> None:
         if not _is_memory(url):
@@ -75,8 +90,11 @@ class SqliteSupport(DialectSupport):
         def _on_begin(connection: sa.Connection) -> None:
             # IMMEDIATE takes the write lock up front, so a writer waits (busy timeout)
             # instead of failing with "database is locked" when it upgrades a read lock.
+            # Straight to the driver: exec_driver_sql would run the whole statement
+            # machinery (events, result setup) on every transaction.
             read_only = connection.get_execution_options().get(READ_ONLY, False)
-            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                "BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     def lock(self, engine: sa.Engine, name: str,
              timeout: float | None) -> AbstractContextManager[None]:

@@ -17,12 +17,13 @@ from runstore.backends._shared.logs import (
     check_run_id,
     log_not_found,
     prepare_events,
-    stored_event,
 )
 from runstore.backends.sql.bulk import insert_rows
+from runstore.backends.sql.driver import Prepared, fetch
 from runstore.backends.sql.schema import log_events, log_records, log_runs
+from runstore.backends.sql.schema.types import raw, utc_from_driver
 from runstore.errors import AlreadyExists, Conflict
-from runstore.models.common import Page
+from runstore.models.common import Page, trusted
 from runstore.models.logs import (
     LogEvent,
     LogFilter,
@@ -42,28 +43,69 @@ _ATTEMPTS: Final = 8
 _CHUNK: Final = 1000
 _EVENT_COLUMNS: Final = ("run_id", "seq", "ts", "level", "message", "data", "task_id",
                          "attempt_id", "kind")
-_EVENT_SELECT: Final = (log_events.c.seq, log_events.c.ts, log_events.c.level,
+_EVENT_SELECT: Final = (log_events.c.seq, raw(log_events.c.ts), log_events.c.level,
                         log_events.c.message, log_events.c.data, log_events.c.task_id,
                         log_events.c.attempt_id, log_events.c.kind)
 _LEVELS: Final = {level.rank: level for level in LogLevel}
 
 
-def _events(result: sa.Result[Any]) -> builtins.list[LogEvent]:
+def _events(rows: Iterable[tuple[Any, ...]]) -> builtins.list[LogEvent]:
     """Events from rows of ``_EVENT_SELECT`` (positional unpacking: this is the hot loop
     of reading a long log)."""
-    return [stored_event({"ts": ts, "level": _LEVELS[level], "message": message,
-                          "data": orjson.loads(data), "task_id": task_id,
-                          "attempt_id": attempt_id, "kind": kind, "seq": seq})
+    utc = utc_from_driver
+    return [trusted(LogEvent, {"ts": utc(ts), "level": _LEVELS[level], "message": message,
+                               "data": orjson.loads(data), "task_id": task_id,
+                               "attempt_id": attempt_id, "kind": kind, "seq": seq})
             for seq, ts, level, message, data, task_id, attempt_id, kind in cast(
-                "builtins.list[tuple[Any, Any, Any, Any, Any, Any, Any, Any]]",
-                result.fetchall())]
+                "Iterable[tuple[Any, Any, Any, Any, Any, Any, Any, Any]]", rows)]
 
 
-def _record(row: sa.Row[Any]) -> LogRecord:
-    return LogRecord.model_construct(
-        run_id=row.run_id, workflow_id=row.workflow_id, workflow_version=row.workflow_version,
-        status=row.status, started_at=row.started_at, finished_at=row.finished_at,
-        duration_s=row.duration_s, error=row.error, attributes=orjson.loads(row.attributes))
+_RECORD_SELECT: Final = (
+    log_records.c.run_id, log_records.c.workflow_id, log_records.c.workflow_version,
+    log_records.c.status, raw(log_records.c.started_at), raw(log_records.c.finished_at),
+    log_records.c.duration_s, log_records.c.error, log_records.c.attributes)
+
+
+def _record(row: tuple[Any, ...]) -> LogRecord:
+    """A record from a row of ``_RECORD_SELECT``."""
+    (run_id, workflow_id, version, status, started, finished, duration, error,
+     attributes) = row
+    return trusted(LogRecord, {
+        "run_id": run_id, "workflow_id": workflow_id, "workflow_version": version,
+        "status": status, "started_at": utc_from_driver(started),
+        "finished_at": None if finished is None else utc_from_driver(finished),
+        "duration_s": duration, "error": error, "attributes": orjson.loads(attributes)})
+
+
+def _query_statement(shape: frozenset[str]) -> sa.Select[Any]:
+    """The query for a filter whose parameters are named ``shape`` (see ``query``)."""
+    r = log_records.c
+    statement = sa.select(*_RECORD_SELECT)
+    if "level" in shape:
+        statement = statement.join(log_runs, log_runs.c.run_id == r.run_id).where(
+            log_runs.c.max_level >= sa.bindparam("level"))
+    if "workflow_id" in shape:
+        statement = statement.where(r.workflow_id == sa.bindparam("workflow_id"))
+    if "workflow_version" in shape:
+        statement = statement.where(r.workflow_version == sa.bindparam("workflow_version"))
+    statuses = sorted(name for name in shape if name.startswith("status_"))
+    if len(statuses) == 1:
+        statement = statement.where(r.status == sa.bindparam(statuses[0]))
+    elif statuses:
+        statement = statement.where(r.status.in_([sa.bindparam(name) for name in statuses]))
+    if "started_after" in shape:
+        statement = statement.where(r.started_at >= sa.bindparam("started_after"))
+    if "started_before" in shape:
+        statement = statement.where(r.started_at < sa.bindparam("started_before"))
+    if "error" in shape:
+        statement = statement.where(
+            sa.func.lower(r.error).like(sa.bindparam("error"), escape="!"))
+    if "cursor_time" in shape:
+        when: sa.BindParameter[Any] = sa.bindparam("cursor_time")
+        statement = statement.where(sa.or_(r.started_at < when, sa.and_(
+            r.started_at == when, r.run_id < sa.bindparam("cursor_run"))))
+    return statement.order_by(r.started_at.desc(), r.run_id.desc()).limit(
+        sa.bindparam("limit", type_=sa.Integer))
 
 
 def _like(text: str) -> str:
@@ -78,6 +120,12 @@ class SqlLogRepository:
 
     def __init__(self, backend: SqlBackend) -> None:
         self._backend = backend
+        self._get_record = backend.prepare(
+            sa.select(*_RECORD_SELECT).where(log_records.c.run_id == sa.bindparam("run_id")))
+        self._get_events = backend.prepare(
+            sa.select(*_EVENT_SELECT).where(log_events.c.run_id == sa.bindparam("run_id"))
+            .order_by(log_events.c.seq))
+        self._queries: dict[frozenset[str], Prepared] = {}
 
     def append(self, run_id: str, events: LogEvent | Mapping[str, Any]
                | Iterable[LogEvent | Mapping[str, Any]]) -> int:
@@ -133,15 +181,13 @@ class SqlLogRepository:
 
     def get_log(self, run_id: str) -> RunLog:
         check_run_id(run_id)
-        with self._backend.connect(write=False) as conn:
-            row = conn.execute(sa.select(log_records).where(log_records.c.run_id == run_id)
-                               ).first()
-            events = _events(conn.execute(
-                sa.select(*_EVENT_SELECT).where(log_events.c.run_id == run_id)
-                .order_by(log_events.c.seq)))
-        if row is None and not events:
+        records, events = fetch(self._backend, (self._get_record, {"run_id": run_id}),
+                                (self._get_events, {"run_id": run_id}))
+        if not records and not events:
             raise log_not_found(run_id)
-        return RunLog(run_id=run_id, record=None if row is None else _record(row), events=events)
+        return trusted(RunLog, {"run_id": run_id,
+                                "record": _record(records[0]) if records else None,
+                                "events": _events(events)})
 
     def iter_events(self, run_id: str, after_seq: int | None = None) -> Iterator[LogEvent]:
         check_run_id(run_id)
@@ -151,7 +197,7 @@ class SqlLogRepository:
                      .where(log_events.c.run_id == run_id, log_events.c.seq > position)
                      .order_by(log_events.c.seq).limit(_CHUNK))
             with self._backend.connect(write=False) as conn:
-                chunk = _events(conn.execute(query))
+                chunk = _events(conn.execute(query).fetchall())
             yield from chunk
             if len(chunk) < _CHUNK:
                 return
@@ -159,35 +205,34 @@ class SqlLogRepository:
 
     def query(self, filter: LogFilter | Mapping[str, Any] | None = None) -> Page[LogRecord]:
         flt = as_filter(filter)
-        r = log_records.c
-        query = sa.select(log_records)
-        if flt.level is not None:
-            query = query.join(log_runs, log_runs.c.run_id == r.run_id).where(
-                log_runs.c.max_level >= flt.level.rank)
+        params: dict[str, Any] = {"limit": flt.limit + 1}
         if flt.workflow_id is not None:
-            query = query.where(r.workflow_id == flt.workflow_id)
+            params["workflow_id"] = flt.workflow_id
         if flt.workflow_version is not None:
-            query = query.where(r.workflow_version == flt.workflow_version)
-        if flt.status is not None:
-            query = query.where(r.status.in_(flt.status) if len(flt.status) > 1
-                                else r.status == flt.status[0])
+            params["workflow_version"] = flt.workflow_version
+        for n, status in enumerate(flt.status or ()):
+            params[f"status_{n}"] = status
         if flt.started_after is not None:
-            query = query.where(r.started_at >= flt.started_after)
+            params["started_after"] = self._backend.bind_time(flt.started_after)
         if flt.started_before is not None:
-            query = query.where(r.started_at < flt.started_before)
+            params["started_before"] = self._backend.bind_time(flt.started_before)
+        if flt.level is not None:
+            params["level"] = flt.level.rank
         if flt.error_contains is not None:
-            query = query.where(sa.func.lower(r.error).like(_like(flt.error_contains),
-                                                             escape="!"))
+            params["error"] = _like(flt.error_contains)
         if flt.cursor is not None:
-            when, run_id = decode_log_cursor(flt.cursor)
-            query = query.where(sa.or_(r.started_at < when,
-                                       sa.and_(r.started_at == when, r.run_id < run_id)))
-        query = query.order_by(r.started_at.desc(), r.run_id.desc()).limit(flt.limit + 1)
-        with self._backend.connect(write=False) as conn:
-            records = [_record(row) for row in conn.execute(query)]
+            when, params["cursor_run"] = decode_log_cursor(flt.cursor)
+            params["cursor_time"] = self._backend.bind_time(when)
+        shape = frozenset(params)
+        prepared = self._queries.get(shape)
+        if prepared is None:
+            prepared = self._queries[shape] = self._backend.prepare(_query_statement(shape))
+        (rows,) = fetch(self._backend, (prepared, params))
+        records = [_record(row) for row in rows]
         page = records[:flt.limit]
         more = len(records) > flt.limit
-        return Page(items=page, next_cursor=encode_log_cursor(page[-1]) if more else None)
+        return trusted(Page, {"items": page,
+                              "next_cursor": encode_log_cursor(page[-1]) if more else None})
 
     def recent(self, workflow_id: str, version: int | None = None,
                limit: int = 10) -> builtins.list[LogRecord]:

@@ -17,7 +17,7 @@ from runstore.backends._shared.results import (
 from runstore.backends.sql.dialects.sqlite_results import SqliteResultReader
 from runstore.backends.sql.result_rows import record_from_row, row_from_record
 from runstore.backends.sql.schema import result_definitions, results
-from runstore.errors import AlreadyExists, Conflict, NotFound
+from runstore.errors import AlreadyExists, NotFound
 from runstore.models.common import JsonObject, JsonValue, Page, utcnow
 from runstore.models.results import ResultError, ResultRecord
 
@@ -26,35 +26,20 @@ if TYPE_CHECKING:
 
 __all__ = ["SqlDefinitionRepository", "SqlResultRepository"]
 
-_ATTEMPTS = 8
-
-
 class SqlResultRepository:
     """One row per key in ``results``; a put replaces the row in one transaction."""
 
     def __init__(self, backend: SqlBackend, codec: ResultCodec) -> None:
         self._backend = backend
         self._codec = codec
+        self._upsert = backend.support.upsert(results)
         self._fast_get: SqliteResultReader | None = None
-        database = backend.engine.url.database
-        if backend.dialect == "sqlite" and database not in {None, "", ":memory:"}:
-            assert database is not None
-            self._fast_get = SqliteResultReader(database, backend.url.render())
+        if backend.readers is not None:
+            self._fast_get = SqliteResultReader(backend.readers, backend.url.render(), codec)
 
     def _put(self, record: ResultRecord, inline: bytes | None) -> None:
-        row = row_from_record(record, inline)
-        for _ in range(_ATTEMPTS):
-            try:
-                with self._backend.connect() as conn:
-                    conn.execute(results.delete().where(results.c.key == record.key))
-                    conn.execute(results.insert().values(**row))
-                return
-            except AlreadyExists as exc:
-                # A concurrent put of the same key committed between delete and insert.
-                if self._backend.in_transaction:
-                    raise Conflict(f"result {record.key!r} was written concurrently; "
-                                   "retry the transaction") from exc
-        raise Conflict(f"result {record.key!r}: too many concurrent writers, try again")
+        with self._backend.connect() as conn:
+            conn.execute(self._upsert, row_from_record(record, inline))
 
     def put_success(self, key: str, value: Any, *, serializer: str = "json",
                     metadata: JsonObject | None = None) -> ResultRecord:
@@ -69,10 +54,9 @@ class SqlResultRepository:
         return record
 
     def get_record(self, key: str) -> ResultRecord | None:
-        check_key(key)
         if self._fast_get is not None and not self._backend.in_transaction:
-            found = self._fast_get(key)
-            return None if found is None else self._codec.attach(*found)
+            return self._fast_get(key)
+        check_key(key)
         with self._backend.connect(write=False) as conn:
             row = conn.execute(sa.select(results).where(results.c.key == key)).first()
         if row is None:
@@ -111,9 +95,7 @@ class SqlResultRepository:
         return Page[ResultRecord](items=items, next_cursor=items[-1].key if more else None)
 
     def close(self) -> None:
-        """Close the fast path's connections (the engine is closed with the store)."""
-        if self._fast_get is not None:
-            self._fast_get.close()
+        """Nothing to release: connections belong to the backend, closed with the store."""
 
 
 class SqlDefinitionRepository:
