@@ -13,7 +13,11 @@ __all__ = ["postgres_database"]
 
 @contextmanager
 def postgres_database(admin: str) -> Iterator[str | None]:
-    """A scratch database on the server of ``admin`` (``None`` when unreachable)."""
+    """A scratch database on the server of ``admin`` (``None`` when unreachable, or when
+    ``admin`` is ``"none"``)."""
+    if admin == "none":
+        yield None
+        return
     name = f"rs_bench_{uuid.uuid4().hex[:8]}"
     engine = sa.create_engine(admin.replace("postgresql://", "postgresql+psycopg://"),
                               isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)

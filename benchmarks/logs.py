@@ -30,8 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -289,8 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         report(f"SQLite: append {args.events:,} events, batches of {args.batch:,}",
                took["raw"], took["ours"], f"{args.events / took['ours']:,.0f} events/s",
                "<= 2x")
-        with postgres_database(args.postgres) if args.postgres != "none" else \
-                _nothing() as pg_url:
+        with postgres_database(args.postgres) as pg_url:
             if pg_url is not None:
                 took = best(args.rounds,
                             ("raw", lambda: raw_postgres_append(pg_url, batches)),
@@ -315,11 +313,6 @@ def main(argv: list[str] | None = None) -> None:
               "(target < 100 MB)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield None
 
 
 if __name__ == "__main__":

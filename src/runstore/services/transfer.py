@@ -1,9 +1,13 @@
 """Copy and verify: move any store to any other and prove nothing was lost.
 
-Written only against ports: every repository that implements the transfer port
-(``runstore.ports.transfer.Transferable``) is streamed in batches, so memory stays
-bounded whatever the size. Imports skip records already present, so a copy that was
-interrupted can simply be run again. Artifacts are streamed blob by blob.
+Written only against ports: every repository implements the transfer port
+(``runstore.ports.transfer.Transferable``): workflows, runs (runs, tasks, attempts),
+logs (records and events), metrics (stored aggregates and patterns), results,
+definitions and conversations, and artifacts through :class:`ArtifactTransfer`.
+Each record type is streamed in batches, so memory stays bounded whatever the size.
+Imports skip records already present, so a copy that was interrupted can simply be
+run again. Artifacts are copied first, blob by blob, so a record copied later never
+points at a blob the destination lacks.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import Any, cast
+from typing import cast
 
+import orjson
 from pydantic import BaseModel
 
 from runstore.errors import InvalidInput, UnsupportedOperation
-from runstore.models.common import canonical_json
 from runstore.ports.transfer import Transferable
+from runstore.services.artifact_transfer import ArtifactTransfer, is_artifact_repository
 from runstore.store import REPOSITORIES, Store
 
 __all__ = [
@@ -101,11 +106,16 @@ def _selected(only: Iterable[str] | None) -> list[str]:
     return [name for name in REPOSITORIES if name in names]
 
 
-def _transferable(store: Store, repository: str) -> Transferable | None:
+def _transferable(store: Store, repository: str,
+                  source: Store | None = None) -> Transferable | None:
+    """The transfer port of ``store``'s ``repository`` (``None`` when it has none); for
+    artifacts, an :class:`ArtifactTransfer` that imports blobs from ``source``."""
     try:
         candidate = getattr(store, repository)
     except (UnsupportedOperation, AttributeError):
         return None
+    if repository == "artifacts" and is_artifact_repository(candidate):
+        return ArtifactTransfer(candidate, None if source is None else source.artifacts)
     if not all(hasattr(candidate, name) for name in
                ("record_types", "count_records", "export_records", "import_records")):
         return None
@@ -124,7 +134,10 @@ def transferable_repositories(store: Store, only: Iterable[str] | None = None
 
 
 def _record_hash(record: BaseModel) -> int:
-    return int.from_bytes(sha256(canonical_json(record.model_dump(mode="json"))).digest(), "big")
+    # The bytes of ``canonical_json`` (sorted keys, no spaces, UTF-8) without its walk
+    # for NaN and infinities, which stored records never hold (they were validated).
+    body = orjson.dumps(record.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    return int.from_bytes(sha256(body).digest(), "big")
 
 
 def digest(records: Iterable[list[BaseModel]]) -> tuple[int, str]:
@@ -180,8 +193,9 @@ def copy(source: Store, destination: Store, *, only: Iterable[str] | None = None
         raise InvalidInput(f"batch_size must be at least 1, not {batch_size}")
     repositories = _selected(only)
     report = CopyReport()
-    for repository in repositories:
-        reader, writer = _transferable(source, repository), _transferable(destination, repository)
+    for repository in sorted(repositories, key=lambda name: name != "artifacts"):
+        reader = _transferable(source, repository)
+        writer = _transferable(destination, repository, source)
         if reader is None:
             report.skipped[repository] = "the source does not provide it"
             continue
@@ -192,7 +206,7 @@ def copy(source: Store, destination: Store, *, only: Iterable[str] | None = None
             total = reader.count_records(record_type)
             read = written = 0
             for batch in reader.export_records(record_type, batch_size=batch_size):
-                written += _import(repository, reader, writer, record_type, batch)
+                written += writer.import_records(record_type, batch)
                 read += len(batch)
                 if progress is not None:
                     progress(f"{repository}.{record_type}", len(batch), total)
@@ -203,17 +217,3 @@ def copy(source: Store, destination: Store, *, only: Iterable[str] | None = None
                                              batch_size=batch_size)
     return report
 
-
-def _import(repository: str, reader: Any, writer: Any, record_type: str,
-            batch: list[BaseModel]) -> int:
-    """Import one batch; artifacts carry bytes, streamed from the reader to the writer."""
-    if repository != "artifacts":
-        return int(writer.import_records(record_type, batch))
-    written = 0
-    for ref in batch:
-        sha = getattr(ref, "sha256")  # noqa: B009  (ArtifactRef, typed by the artifacts port)
-        if not writer.exists(sha):
-            with reader.open(sha) as stream:
-                writer.put(stream, media_type=getattr(ref, "media_type", None))
-            written += 1
-    return written

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from runstore.errors import InvalidInput
 from runstore.models.common import coerce
+from runstore.services.batches import batched
 
-__all__ = ["as_records", "check_record_type"]
+__all__ = ["StreamedTransfer", "as_records", "check_record_type"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,3 +40,25 @@ def as_records(model: type[M], records: Sequence[object]) -> list[M]:
         else:
             raise InvalidInput(f"cannot import {type(record).__name__} as {model.__name__}")
     return typed
+
+
+
+class StreamedTransfer:
+    """``count_records`` and ``export_records`` over ``_each(record_type)``, the records
+    of a type in a stable order; a repository mixes it in and defines ``record_types``,
+    ``_each`` and ``import_records``."""
+
+    def record_types(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def count_records(self, record_type: str) -> int:
+        check_record_type(self, record_type)
+        return sum(1 for _ in self._each(record_type))
+
+    def export_records(self, record_type: str, *,
+                       batch_size: int = 1000) -> Iterator[list[BaseModel]]:
+        check_record_type(self, record_type)
+        yield from batched(self._each(record_type), batch_size)
+
+    def _each(self, record_type: str) -> Iterator[BaseModel]:
+        raise NotImplementedError

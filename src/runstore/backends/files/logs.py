@@ -31,6 +31,7 @@ from runstore.backends._shared.logs import (
 )
 from runstore.backends.files.atomic import atomic_write
 from runstore.backends.files.layout import FileLayout
+from runstore.backends.files.transfer import FileLogTransfer
 from runstore.errors import AlreadyExists, CorruptRecord
 from runstore.models.common import Page
 from runstore.models.logs import LEVEL_RANKS, LogEvent, LogFilter, LogLevel, LogRecord, RunLog
@@ -48,7 +49,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-class FileLogRepository:
+class FileLogRepository(FileLogTransfer):
     """One JSON Lines file of events and one JSON record file per run."""
 
     def __init__(self, layout: FileLayout) -> None:

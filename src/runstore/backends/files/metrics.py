@@ -25,6 +25,7 @@ from runstore.backends._shared.metrics import (
 )
 from runstore.backends.files.atomic import atomic_write
 from runstore.backends.files.layout import FileLayout
+from runstore.backends.files.transfer import FileMetricsTransfer
 from runstore.errors import AlreadyExists, CorruptRecord, InvalidInput
 from runstore.models.metrics import ExecutionMetric, MetricSummary, Pattern, TrendBucket
 from runstore.services.metrics import ALL, Aggregate
@@ -34,7 +35,7 @@ __all__ = ["FileMetricsRepository"]
 _VERSION_FILE: Final = re.compile(r"^v([1-9][0-9]*)\.json$")
 
 
-class FileMetricsRepository:
+class FileMetricsRepository(FileMetricsTransfer):
     """Per-version aggregate files; read-modify-write under ``metrics:<workflow>``."""
 
     def __init__(self, layout: FileLayout) -> None:

@@ -27,6 +27,7 @@ from runstore.backends._shared.results import (
 )
 from runstore.backends.files.atomic import atomic_write
 from runstore.backends.files.layout import FileLayout
+from runstore.backends.files.transfer import FileDefinitionTransfer, FileResultTransfer
 from runstore.errors import CorruptRecord, NotFound
 from runstore.models.common import JsonObject, JsonValue, Page
 from runstore.models.results import ResultError, ResultRecord
@@ -40,7 +41,7 @@ def _name(text: str) -> str:
     return f"{digest[:2]}/{digest}.json"
 
 
-class FileResultRepository:
+class FileResultRepository(FileResultTransfer):
     """One JSON file per key, replaced atomically by each put (the last put wins)."""
 
     def __init__(self, layout: FileLayout, codec: ResultCodec) -> None:
@@ -147,7 +148,7 @@ class FileResultRepository:
         """Nothing is held open."""
 
 
-class FileDefinitionRepository:
+class FileDefinitionRepository(FileDefinitionTransfer):
     """Canonical JSON files named by their content hash, written once."""
 
     def __init__(self, layout: FileLayout) -> None:

@@ -19,6 +19,7 @@ from runstore.backends._shared.run_documents import (
     IndexKind,
     RunDocument,
 )
+from runstore.backends._shared.run_transfer import DocumentRunTransfer
 from runstore.backends.files.atomic import atomic_write
 from runstore.backends.files.layout import FileLayout
 from runstore.errors import CorruptRecord
@@ -99,7 +100,7 @@ def _parse(path: Path, run_id: str, data: bytes) -> RunDocument:
     return RunDocument(run, {t.id: t for t in tasks}, {a.id: a for a in attempts})
 
 
-class FileRunRepository(DocumentRunRepository):
+class FileRunRepository(DocumentRunTransfer, DocumentRunRepository):
     """The runs repository of ``file://``."""
 
     def __init__(self, layout: FileLayout) -> None:

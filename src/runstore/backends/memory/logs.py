@@ -18,6 +18,7 @@ from runstore.backends._shared.logs import (
     prepare_events,
 )
 from runstore.backends.memory.tables import MemoryTables
+from runstore.backends.memory.transfer import MemoryLogTransfer
 from runstore.errors import AlreadyExists
 from runstore.models.common import Page
 from runstore.models.logs import LogEvent, LogFilter, LogRecord, RunLog
@@ -31,7 +32,7 @@ _RECORDS = "log_records"  # run_id -> LogRecord
 _CHUNK = 1000
 
 
-class MemoryLogRepository:
+class MemoryLogRepository(MemoryLogTransfer):
     """Events keyed by ``(run_id, seq)``, a per-run counter, and records by run id."""
 
     def __init__(self, tables: MemoryTables) -> None:

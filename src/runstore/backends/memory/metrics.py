@@ -18,6 +18,7 @@ from runstore.backends._shared.metrics import (
     trend_of,
 )
 from runstore.backends.memory.tables import MemoryTables
+from runstore.backends.memory.transfer import MemoryMetricsTransfer
 from runstore.errors import AlreadyExists
 from runstore.models.metrics import ExecutionMetric, MetricSummary, Pattern, TrendBucket
 from runstore.services.metrics import ALL, Aggregate
@@ -28,7 +29,7 @@ _AGGREGATES = "metric_aggregates"  # (workflow_id, version, bucket) -> JSON text
 _PATTERNS = "metric_patterns"  # pattern id -> Pattern
 
 
-class MemoryMetricsRepository:
+class MemoryMetricsRepository(MemoryMetricsTransfer):
     """Aggregates stored as JSON text (immutable values for the undo log)."""
 
     def __init__(self, tables: MemoryTables) -> None:

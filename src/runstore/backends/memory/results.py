@@ -14,6 +14,7 @@ from runstore.backends._shared.results import (
     definition_hash,
 )
 from runstore.backends.memory.tables import MemoryTables
+from runstore.backends.memory.transfer import MemoryDefinitionTransfer, MemoryResultTransfer
 from runstore.errors import NotFound
 from runstore.models.common import JsonObject, JsonValue, Page
 from runstore.models.results import ResultError, ResultRecord
@@ -24,7 +25,7 @@ _RESULTS = "results"
 _DEFINITIONS = "result_definitions"
 
 
-class MemoryResultRepository:
+class MemoryResultRepository(MemoryResultTransfer):
     """Records keyed by result key, each stored with its inline bytes (if any)."""
 
     def __init__(self, tables: MemoryTables, codec: ResultCodec) -> None:
@@ -93,7 +94,7 @@ class MemoryResultRepository:
         """The data goes with the store."""
 
 
-class MemoryDefinitionRepository:
+class MemoryDefinitionRepository(MemoryDefinitionTransfer):
     """Canonical JSON by content hash."""
 
     def __init__(self, tables: MemoryTables) -> None:

@@ -9,6 +9,7 @@ from runstore.backends._shared.run_documents import (
     IndexKind,
     RunDocument,
 )
+from runstore.backends._shared.run_transfer import DocumentRunTransfer
 from runstore.backends.memory.tables import MemoryTables
 
 __all__ = ["MemoryRunDocuments", "MemoryRunRepository"]
@@ -51,7 +52,7 @@ class MemoryRunDocuments:
         self._tables.delete(_INDEX, (kind, key))
 
 
-class MemoryRunRepository(DocumentRunRepository):
+class MemoryRunRepository(DocumentRunTransfer, DocumentRunRepository):
     """The runs repository of ``memory://``."""
 
     def __init__(self, tables: MemoryTables) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel
+
+from runstore.backends._shared.transfer import check_record_type
 
 if TYPE_CHECKING:
     from runstore.backends.sql.backend import SqlBackend
 
-__all__ = ["count_rows", "export_rows", "import_missing"]
+__all__ = ["TableTransfer", "count_rows", "export_models", "export_rows", "import_missing"]
 
 T = TypeVar("T")
 
@@ -40,6 +43,13 @@ def export_rows(backend: SqlBackend, table: sa.Table, convert: Callable[[sa.Row[
             return
 
 
+def export_models(backend: SqlBackend, table: sa.Table,
+                  convert: Callable[[sa.Row[Any]], BaseModel],
+                  *, batch_size: int) -> Iterator[list[BaseModel]]:
+    """:func:`export_rows` typed for the transfer port (batches of records)."""
+    return export_rows(backend, table, convert, batch_size=batch_size)
+
+
 def import_missing(backend: SqlBackend, table: sa.Table,
                    rows: Sequence[Mapping[str, Any]]) -> int:
     """Insert the rows whose primary key is absent; returns how many were inserted."""
@@ -59,3 +69,25 @@ def import_missing(backend: SqlBackend, table: sa.Table,
         if missing:
             conn.execute(table.insert(), missing)
     return len(missing)
+
+
+class TableTransfer:
+    """``record_types``, ``count_records`` and ``export_records`` of a repository whose
+    record types are one table each (``_transfer_tables``: record type -> table and row
+    converter); the repository mixes it in and defines ``import_records``."""
+
+    _backend: SqlBackend
+    _transfer_tables: ClassVar[Mapping[str, tuple[sa.Table, Callable[[sa.Row[Any]], BaseModel]]]]
+
+    def record_types(self) -> tuple[str, ...]:
+        return tuple(self._transfer_tables)
+
+    def count_records(self, record_type: str) -> int:
+        check_record_type(self, record_type)
+        return count_rows(self._backend, self._transfer_tables[record_type][0])
+
+    def export_records(self, record_type: str, *,
+                       batch_size: int = 1000) -> Iterator[list[BaseModel]]:
+        check_record_type(self, record_type)
+        table, convert = self._transfer_tables[record_type]
+        return export_models(self._backend, table, convert, batch_size=batch_size)

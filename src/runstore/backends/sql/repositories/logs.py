@@ -20,6 +20,7 @@ from runstore.backends._shared.logs import (
 )
 from runstore.backends.sql.bulk import insert_rows
 from runstore.backends.sql.driver import Prepared, fetch
+from runstore.backends.sql.repositories.log_transfer import SqlLogTransfer
 from runstore.backends.sql.schema import log_events, log_records, log_runs
 from runstore.backends.sql.schema.types import raw, utc_from_driver
 from runstore.errors import AlreadyExists, Conflict
@@ -113,7 +114,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-class SqlLogRepository:
+class SqlLogRepository(SqlLogTransfer):
     """Appends lock the run's ``log_runs`` row (FOR UPDATE where the dialect has row
     locks; SQLite's IMMEDIATE transaction and DuckDB's single connection serialize
     otherwise), then write the batch with the dialect's bulk path."""

@@ -20,6 +20,7 @@ from runstore.backends._shared.metrics import (
     summary_of,
     trend_of,
 )
+from runstore.backends.sql.repositories.metric_transfer import SqlMetricsTransfer
 from runstore.backends.sql.schema import metric_aggregates, metric_patterns
 from runstore.errors import AlreadyExists, Conflict
 from runstore.models.metrics import ExecutionMetric, MetricSummary, Pattern, TrendBucket
@@ -40,7 +41,7 @@ def _pattern(row: sa.Row[Any]) -> Pattern:
         confidence=row.confidence, detected_at=row.detected_at)
 
 
-class SqlMetricsRepository:
+class SqlMetricsRepository(SqlMetricsTransfer):
     """``record_execution`` locks the version's ``'all'`` and day rows (FOR UPDATE where
     the dialect has row locks, else SQLite's IMMEDIATE transaction or DuckDB's single
     connection serialize writers), merges the execution in, and writes them back."""

@@ -15,6 +15,10 @@ from runstore.backends._shared.results import (
     definition_hash,
 )
 from runstore.backends.sql.dialects.sqlite_results import SqliteResultReader
+from runstore.backends.sql.repositories.result_transfer import (
+    SqlDefinitionTransfer,
+    SqlResultTransfer,
+)
 from runstore.backends.sql.result_rows import record_from_row, row_from_record
 from runstore.backends.sql.schema import result_definitions, results
 from runstore.errors import AlreadyExists, NotFound
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SqlDefinitionRepository", "SqlResultRepository"]
 
-class SqlResultRepository:
+class SqlResultRepository(SqlResultTransfer):
     """One row per key in ``results``; a put replaces the row in one transaction."""
 
     def __init__(self, backend: SqlBackend, codec: ResultCodec) -> None:
@@ -98,7 +102,7 @@ class SqlResultRepository:
         """Nothing to release: connections belong to the backend, closed with the store."""
 
 
-class SqlDefinitionRepository:
+class SqlDefinitionRepository(SqlDefinitionTransfer):
     """Canonical JSON in ``result_definitions``, inserted once per hash."""
 
     def __init__(self, backend: SqlBackend) -> None:
