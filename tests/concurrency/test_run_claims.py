@@ -19,7 +19,7 @@ from runstore.testing.fixtures import run_in_processes, unique_id
 from runstore.testing.run_workers import work_until_empty
 
 TASKS, PROCESSES, THREADS, HELD = 2000, 4, 2, 5
-VICTIM_LEASE = 5.0  # long enough that the victim never outlives its own first lease on a slow machine
+VICTIM_LEASE = 5.0  # the victim must not outlive its own first lease on a slow machine
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])

@@ -12,7 +12,7 @@ import orjson
 from runstore.backends._shared.options import ResultOptions
 from runstore.errors import CorruptRecord, InvalidInput, RunstoreError
 from runstore.models.artifacts import ArtifactRef
-from runstore.models.common import JsonObject, canonical_json, content_hash, utcnow
+from runstore.models.common import JsonObject, canonical_json, content_hash, ensure_utc, utcnow
 from runstore.models.results import RESULT_KEY_MAX, ResultError, ResultRecord, ResultStatus
 from runstore.ports.artifacts import ArtifactRepository
 from runstore.services.serializers import Serializer, get_serializer
@@ -105,11 +105,13 @@ class ResultCodec:
         if len(data) > self.options.inline_limit:
             artifact = self.artifacts.put(data, media_type=codec.media_type)
             inline = None
-        record = ResultRecord(
-            key=key, status=ResultStatus.SUCCESS, serializer=serializer, size=len(data),
-            content_hash=digest, artifact=artifact, metadata=meta,
-            created_at=created_at or utcnow(),
-        )
+        # Every field was checked above: skip pydantic's validation (a put is a hot path).
+        record = ResultRecord.trusted({
+            "key": key, "status": ResultStatus.SUCCESS, "serializer": serializer,
+            "size": len(data), "content_hash": digest, "artifact": artifact, "error": None,
+            "metadata": meta,
+            "created_at": utcnow() if created_at is None else ensure_utc(created_at),
+        })
         return self.attach(record, inline), inline
 
     def failure(self, key: str, error: BaseException | str | ResultError,

@@ -92,6 +92,7 @@ class SqlBackend:
     def __init__(self, url: StoreURL, engine: sa.Engine, support: DialectSupport,
                  results: ResultOptions | None = None) -> None:
         self._url = url
+        self.url_text = url.render()  # for error messages, rendered once (password masked)
         self.engine = engine
         self.support = support
         self.capabilities = Capabilities(
@@ -106,7 +107,7 @@ class SqlBackend:
         if support.name == "sqlite" and database not in {None, "", ":memory:"}:
             assert database is not None
             self.readers = SqliteReaders(database, url.render())
-        self._serial: AbstractContextManager[object] | threading.RLock = (
+        self.serial: AbstractContextManager[object] | threading.RLock = (
             threading.RLock() if support.serialize else contextlib.nullcontext()
         )
         self.workflows = SqlWorkflowRepository(self)
@@ -185,6 +186,12 @@ class SqlBackend:
         return self.support.name
 
     @property
+    def current(self) -> sa.Connection | None:
+        """The connection of this thread's open transaction, if any."""
+        conn: sa.Connection | None = getattr(self._local, "conn", None)
+        return conn
+
+    @property
     def in_transaction(self) -> bool:
         """True inside this thread's ``transaction()`` block (or a repository call)."""
         return getattr(self._local, "conn", None) is not None
@@ -199,10 +206,10 @@ class SqlBackend:
         """
         current: sa.Connection | None = getattr(self._local, "conn", None)
         if current is not None:
-            with translating(self._url.render()):
+            with translating(self.url_text):
                 yield current
             return
-        with self._serial, translating(self._url.render()), self.engine.connect() as conn:
+        with self.serial, translating(self.url_text), self.engine.connect() as conn:
             if not write:
                 conn.execution_options(**{READ_ONLY: True})
             with conn.begin():
@@ -223,10 +230,10 @@ class SqlBackend:
                     f"{self._url}: {self.support.name} has no savepoints, so transactions "
                     "cannot be nested"
                 )
-            with translating(self._url.render()), current.begin_nested():
+            with translating(self.url_text), current.begin_nested():
                 yield
             return
-        with self._serial, translating(self._url.render()), self.engine.connect() as conn, \
+        with self.serial, translating(self.url_text), self.engine.connect() as conn, \
                 conn.begin():
             self._local.conn = conn
             try:
@@ -235,7 +242,7 @@ class SqlBackend:
                 self._local.conn = None
 
     def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
-        return _translated(self._url.render(), self.support.lock(self.engine, name, timeout))
+        return _translated(self.url_text, self.support.lock(self.engine, name, timeout))
 
     def info(self) -> BackendInfo:
         with self.connect(write=False) as conn:
@@ -245,7 +252,7 @@ class SqlBackend:
                                 .scalar_one())
                 for table in metadata.sorted_tables
             }
-        return BackendInfo(backend=self.support.name, url=self._url.render(),
+        return BackendInfo(backend=self.support.name, url=self.url_text,
                            schema_version=revision, counts=counts)
 
     def prepare(self, statement: sa.ClauseElement) -> Prepared:

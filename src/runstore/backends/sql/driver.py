@@ -20,18 +20,21 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 
+from runstore.backends.sql.errors import translating
 from runstore.errors import BackendUnavailable, InvalidInput, RunstoreError
 
 if TYPE_CHECKING:
     from runstore.backends.sql.backend import SqlBackend
 
-__all__ = ["Prepared", "SqliteReaders", "fetch"]
+__all__ = ["DriverSession", "Prepared", "SqliteReaders", "fetch", "session"]
 
 Row = tuple[Any, ...]
 
@@ -129,3 +132,97 @@ def fetch(backend: SqlBackend,
         # sqlalchemy Rows unpack like tuples
         return [cast("list[Row]", conn.exec_driver_sql(prepared.sql, prepared.args(params))
                      .fetchall()) for prepared, params in queries]
+
+
+class DriverSession:
+    """Prepared statements run in one transaction, straight on the DB-API cursor where
+    the driver allows it (SQLite, PostgreSQL, MySQL), else through ``exec_driver_sql``."""
+
+    __slots__ = ("_connection", "_cursor")
+
+    def __init__(self, cursor: Any = None, connection: sa.Connection | None = None) -> None:
+        self._cursor = cursor
+        self._connection = connection
+
+    def execute(self, prepared: Prepared, params: Mapping[str, Any] | Sequence[Any]) -> int:
+        """Run a statement; ``params`` is a mapping, or a list of them (executemany).
+        Returns the number of rows changed."""
+        args: Any = ([prepared.args(row) for row in params] if isinstance(params, list)
+                     else prepared.args(params))  # type: ignore[arg-type]
+        if self._cursor is None:
+            assert self._connection is not None
+            result = self._connection.exec_driver_sql(prepared.sql, args)
+            return int(result.rowcount)
+        if isinstance(params, list):
+            self._cursor.executemany(prepared.sql, args)
+        else:
+            self._cursor.execute(prepared.sql, args)
+        return int(self._cursor.rowcount)
+
+    def fetchall(self, prepared: Prepared, params: Mapping[str, Any]) -> list[Row]:
+        """Every row of a query (``RETURNING`` included)."""
+        if self._cursor is None:
+            assert self._connection is not None
+            found = self._connection.exec_driver_sql(prepared.sql, prepared.args(params))
+            return cast("list[Row]", found.fetchall())
+        self._cursor.execute(prepared.sql, prepared.args(params))
+        return cast("list[Row]", self._cursor.fetchall())
+
+    def fetchone(self, prepared: Prepared, params: Mapping[str, Any]) -> Row | None:
+        """The first row of a query, or ``None``."""
+        rows = self.fetchall(prepared, params)
+        return rows[0] if rows else None
+
+
+_BEGIN = {True: "BEGIN IMMEDIATE", False: "BEGIN"}
+
+
+@contextmanager
+def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSession]:
+    """A ``DriverSession`` in the thread's open transaction, or in a transaction of its
+    own on a pooled DB-API connection that commits when the block ends.
+
+    A fraction of ``backend.connect()``'s cost: no ``Connection`` object, no events, no
+    reset on return. Code inside must not call ``backend.connect()`` (it would open a
+    second connection) unless a ``transaction()`` block is open.
+    """
+    current = backend.current
+    raw_driver = backend.dialect != "duckdb"  # DuckDB's cursor() is a new connection
+    if current is not None or not raw_driver:
+        with backend.connect(write=write) if current is None else _joined(current) as conn:
+            driver_connection: Any = conn.connection.driver_connection
+            cursor = driver_connection.cursor() if raw_driver else None
+            with _translated(backend):
+                yield DriverSession(cursor, conn)
+        return
+    with backend.serial, _translated(backend):
+        raw = backend.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if backend.dialect == "sqlite":
+                cursor.execute(_BEGIN[write])
+            try:
+                yield DriverSession(cursor)
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+        finally:
+            raw.close()
+
+
+@contextmanager
+def _joined(conn: sa.Connection) -> Iterator[sa.Connection]:
+    yield conn
+
+
+@contextmanager
+def _translated(backend: SqlBackend) -> Iterator[None]:
+    """Driver exceptions as runstore's (through SQLAlchemy's, which ``translating``
+    understands)."""
+    dbapi = backend.engine.dialect.loaded_dbapi
+    with translating(backend.url_text):
+        try:
+            yield
+        except dbapi.Error as exc:
+            raise sa_exc.DBAPIError.instance(None, None, exc, dbapi.Error) from exc

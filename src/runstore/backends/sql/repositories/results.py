@@ -15,6 +15,7 @@ from runstore.backends._shared.results import (
     definition_hash,
 )
 from runstore.backends.sql.dialects.sqlite_results import SqliteResultReader
+from runstore.backends.sql.driver import session
 from runstore.backends.sql.repositories.result_transfer import (
     SqlDefinitionTransfer,
     SqlResultTransfer,
@@ -36,14 +37,16 @@ class SqlResultRepository(SqlResultTransfer):
     def __init__(self, backend: SqlBackend, codec: ResultCodec) -> None:
         self._backend = backend
         self._codec = codec
-        self._upsert = backend.support.upsert(results)
+        self._upsert = backend.prepare(backend.support.upsert(results))
         self._fast_get: SqliteResultReader | None = None
         if backend.readers is not None:
-            self._fast_get = SqliteResultReader(backend.readers, backend.url.render(), codec)
+            self._fast_get = SqliteResultReader(backend.readers, backend.url_text, codec)
 
     def _put(self, record: ResultRecord, inline: bytes | None) -> None:
-        with self._backend.connect() as conn:
-            conn.execute(self._upsert, row_from_record(record, inline))
+        row = row_from_record(record, inline)
+        row["created_at"] = self._backend.bind_time(record.created_at)
+        with session(self._backend) as db:
+            db.execute(self._upsert, row)
 
     def put_success(self, key: str, value: Any, *, serializer: str = "json",
                     metadata: JsonObject | None = None) -> ResultRecord:

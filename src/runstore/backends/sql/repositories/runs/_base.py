@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from runstore.backends._shared.runs import not_found
+from runstore.backends.sql.driver import Prepared
 from runstore.backends.sql.schema.runs import attempts, runs, tasks
+from runstore.backends.sql.schema.types import utc_from_driver
 from runstore.errors import Conflict
+from runstore.models.common import trusted
 from runstore.models.runs import Attempt, Run, RunStatus, Task
 
 if TYPE_CHECKING:
@@ -24,16 +28,29 @@ _RETRIES = 8
 __all__ = ["RunsBase", "attempt_record", "attempt_row", "run_record", "task_record", "task_row"]
 
 
+_STATUS: Final = {status.value: status for status in RunStatus}
+_TIME_COLUMNS: Final = ("created_at", "started_at", "finished_at", "lease_expires_at")
+
+
 def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def run_record(row: sa.Row[Any]) -> Run:
-    return Run.model_construct(
-        id=row.id, workflow_id=row.workflow_id, workflow_version=row.workflow_version,
-        status=RunStatus(row.status), status_reason=row.status_reason,
-        metadata=orjson.loads(row.metadata), created_at=row.created_at,
-        started_at=row.started_at, finished_at=row.finished_at)
+def _utc(value: Any) -> datetime | None:
+    return None if value is None else utc_from_driver(value)
+
+
+# The record builders take a row of every column of the table, in table order, either
+# from SQLAlchemy or straight from the driver (``driver.session``): timestamps may be
+# aware, naive or SQLite text, JSON is text.
+
+def run_record(row: Sequence[Any]) -> Run:
+    (id_, workflow_id, version, status, reason, metadata, created, started, finished) = row
+    return trusted(Run, {
+        "id": id_, "workflow_id": workflow_id, "workflow_version": version,
+        "status": _STATUS[status], "status_reason": reason,
+        "metadata": orjson.loads(metadata), "created_at": utc_from_driver(created),
+        "started_at": _utc(started), "finished_at": _utc(finished)})
 
 
 def run_row(run: Run) -> dict[str, Any]:
@@ -44,13 +61,15 @@ def run_row(run: Run) -> dict[str, Any]:
             "finished_at": run.finished_at}
 
 
-def task_record(row: sa.Row[Any]) -> Task:
-    return Task.model_construct(
-        id=row.id, run_id=row.run_id, name=row.name, kind=row.kind,
-        depends_on=orjson.loads(row.depends_on), spec=orjson.loads(row.spec),
-        status=RunStatus(row.status), current_attempt_id=row.current_attempt_id,
-        worker_id=row.worker_id, lease_expires_at=row.lease_expires_at,
-        created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at)
+def task_record(row: Sequence[Any]) -> Task:
+    (id_, run_id, name, kind, depends_on, spec, status, attempt_id, worker_id, lease,
+     created, started, finished) = row
+    return trusted(Task, {
+        "id": id_, "run_id": run_id, "name": name, "kind": kind,
+        "depends_on": orjson.loads(depends_on), "spec": orjson.loads(spec),
+        "status": _STATUS[status], "current_attempt_id": attempt_id, "worker_id": worker_id,
+        "lease_expires_at": _utc(lease), "created_at": utc_from_driver(created),
+        "started_at": _utc(started), "finished_at": _utc(finished)})
 
 
 def task_row(task: Task) -> dict[str, Any]:
@@ -62,14 +81,16 @@ def task_row(task: Task) -> dict[str, Any]:
             "finished_at": task.finished_at}
 
 
-def attempt_record(row: sa.Row[Any]) -> Attempt:
-    return Attempt.model_construct(
-        id=row.id, task_id=row.task_id, run_id=row.run_id, number=row.number,
-        status=RunStatus(row.status), executor=row.executor, external_id=row.external_id,
-        worker_id=row.worker_id, error=row.error,
-        outputs=None if row.outputs is None else orjson.loads(row.outputs),
-        lease_expires_at=row.lease_expires_at, created_at=row.created_at,
-        started_at=row.started_at, finished_at=row.finished_at)
+def attempt_record(row: Sequence[Any]) -> Attempt:
+    (id_, task_id, run_id, number, status, executor, external_id, worker_id, error, outputs,
+     lease, created, started, finished) = row
+    return trusted(Attempt, {
+        "id": id_, "task_id": task_id, "run_id": run_id, "number": number,
+        "status": _STATUS[status], "executor": executor, "external_id": external_id,
+        "worker_id": worker_id, "error": error,
+        "outputs": None if outputs is None else orjson.loads(outputs),
+        "lease_expires_at": _utc(lease), "created_at": utc_from_driver(created),
+        "started_at": _utc(started), "finished_at": _utc(finished)})
 
 
 def attempt_row(attempt: Attempt) -> dict[str, Any]:
@@ -87,6 +108,24 @@ class RunsBase:
 
     def __init__(self, backend: SqlBackend) -> None:
         self._backend = backend
+        self._prepared: dict[object, Prepared] = {}
+
+    def _prepare(self, key: object, build: Callable[[], sa.ClauseElement]) -> Prepared:
+        """The statement ``build()`` compiled for this database, once per ``key``."""
+        found = self._prepared.get(key)
+        if found is None:
+            found = self._prepared[key] = self._backend.prepare(build())
+        return found
+
+    def _bound(self, row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` (from ``run_row``, ``task_row``...) with its timestamps as the driver
+        takes them, for ``driver.session``."""
+        bind = self._backend.bind_time
+        for name in _TIME_COLUMNS:
+            value = row.get(name)
+            if value is not None:
+                row[name] = bind(value)
+        return row
 
     def _retrying(self, work: Callable[[], T]) -> T:
         """Run ``work`` (one transaction) again when the database chose it as a deadlock

@@ -15,6 +15,7 @@ from runstore.backends._shared.runs import (
     new_run,
     times_for,
 )
+from runstore.backends.sql.driver import session
 from runstore.backends.sql.repositories.runs._base import RunsBase, run_record, run_row
 from runstore.backends.sql.schema.runs import runs
 from runstore.models.common import JsonValue, Page, utcnow
@@ -22,15 +23,13 @@ from runstore.models.runs import Run, RunStatus
 
 __all__ = ["SqlRunOperations"]
 
-_INSERT = runs.insert()
-
-
 class SqlRunOperations(RunsBase):
     def create_run(self, workflow_id: str, workflow_version: int | None = None, *,
                    metadata: Mapping[str, JsonValue] | None = None) -> Run:
         run = new_run(workflow_id, workflow_version, metadata)
-        with self._backend.connect() as conn:
-            conn.execute(_INSERT, run_row(run))
+        insert = self._prepare("insert run", runs.insert)
+        with session(self._backend) as db:
+            db.execute(insert, self._bound(run_row(run)))
         return run
 
     def get_run(self, run_id: str) -> Run:
@@ -68,3 +67,4 @@ class SqlRunOperations(RunsBase):
                 finished_at=finished))
         return run.model_copy(update={"status": new, "status_reason": reason,
                                       "started_at": started, "finished_at": finished})
+

@@ -12,16 +12,18 @@ from runstore.backends._shared.runs import (
     as_status,
     check_change,
     check_lookup_id,
+    not_found,
     plan_tasks,
     times_for,
 )
+from runstore.backends.sql.driver import session
 from runstore.backends.sql.repositories.runs._base import (
     RunsBase,
     run_record,
     task_record,
     task_row,
 )
-from runstore.backends.sql.schema.runs import attempts, task_dependencies, tasks
+from runstore.backends.sql.schema.runs import attempts, runs, task_dependencies, tasks
 from runstore.errors import Conflict
 from runstore.models.common import utcnow
 from runstore.models.runs import RunStatus, Task, can_transition
@@ -55,17 +57,23 @@ class SqlTaskOperations(RunsBase):
     def add_tasks(self, run_id: str, specs: Iterable[Any], *,
                   status: RunStatus | str = RunStatus.PENDING) -> list[Task]:
         check_lookup_id(run_id, "run")
-        with self._backend.connect() as conn:
+        lock_run = self._prepare("lock run", lambda: self._locking(
+            sa.select(runs).where(runs.c.id == sa.bindparam("run_id"))))
+        names = self._prepare("task names", lambda: sa.select(tasks.c.name, tasks.c.id)
+                              .where(tasks.c.run_id == sa.bindparam("run_id")))
+        with session(self._backend) as db:
             # Locking the run serializes batches of one run, so names stay unique.
-            run = run_record(self._run_row(conn, run_id, lock=True))
-            existing = {row.name: row.id for row in conn.execute(
-                sa.select(tasks.c.name, tasks.c.id).where(tasks.c.run_id == run_id))}
-            plan = plan_tasks(run, existing, specs, status)
+            found = db.fetchone(lock_run, {"run_id": run_id})
+            if found is None:
+                raise not_found("run", run_id)
+            existing: dict[str, str] = dict(db.fetchall(names, {"run_id": run_id}))
+            plan = plan_tasks(run_record(found), existing, specs, status)
             if plan.tasks:
-                conn.execute(tasks.insert(), [task_row(task) for task in plan.tasks])
+                db.execute(self._prepare("insert task", tasks.insert),
+                           [self._bound(task_row(task)) for task in plan.tasks])
             if plan.edges:
-                conn.execute(task_dependencies.insert(),
-                             [{"task_id": t, "depends_on_id": d} for t, d in plan.edges])
+                db.execute(self._prepare("insert edge", task_dependencies.insert),
+                           [{"task_id": t, "depends_on_id": d} for t, d in plan.edges])
         return plan.tasks
 
     def get_tasks(self, run_id: str) -> list[Task]:
@@ -104,12 +112,17 @@ class SqlTaskOperations(RunsBase):
     def _update_returning(self, task_id: str, new: RunStatus, guard: RunStatus | None) -> Task:
         """One guarded ``UPDATE ... RETURNING`` (the state machine in its WHERE clause);
         when it matches nothing, read the row to say why."""
-        with self._backend.connect() as conn:
-            row = conn.execute(_status_update(new, guard),
-                               {"task_id": task_id, "now": utcnow()}).first()
+        update = self._prepare(("status", new, guard), lambda: _status_update(new, guard))
+        with session(self._backend) as db:
+            row = db.fetchone(update, {"task_id": task_id,
+                                       "now": self._backend.bind_time(utcnow())})
             if row is not None:
                 return task_record(row)
-            task = task_record(self._task_row(conn, task_id))
+            found = db.fetchone(self._prepare("task", lambda: sa.select(tasks).where(
+                tasks.c.id == sa.bindparam("task_id"))), {"task_id": task_id})
+        if found is None:
+            raise not_found("task", task_id)
+        task = task_record(found)
         check_change("task", task_id, task.status, new, guard)
         raise Conflict(f"task {task_id!r} changed concurrently; try again")
 
