@@ -24,9 +24,11 @@ from runstore.models import JsonObject, JsonValue, Page, Workflow
 from runstore.ports.store import BackendInfo, Capabilities
 from runstore.registry.backends import register_backend
 from runstore.registry.config import StoreConfig
+from runstore.registry.lifecycle import gc, prune
 from runstore.registry.open import doctor, open, open_config, upgrade
 from runstore.registry.url import StoreURL
 from runstore.services.materialize import MaterializationStore
+from runstore.services.retention import RetentionPolicy
 from runstore.services.transfer import copy, verify
 from runstore.store import Store
 
@@ -47,6 +49,7 @@ __all__ = [
     "MaterializationStore",
     "NotFound",
     "Page",
+    "RetentionPolicy",
     "RunstoreError",
     "SchemaMismatch",
     "Store",
@@ -57,8 +60,10 @@ __all__ = [
     "__version__",
     "copy",
     "doctor",
+    "gc",
     "open",
     "open_config",
+    "prune",
     "register_backend",
     "upgrade",
     "verify",

@@ -6,7 +6,7 @@ import typer
 
 from runstore.cli import artifacts as artifacts_cli
 from runstore.cli import conversations as conversations_cli
-from runstore.cli import demo, doctor, store, transfer, workflows
+from runstore.cli import demo, doctor, retention, store, transfer, workflows
 from runstore.cli import logs as logs_cli
 from runstore.cli import metrics as metrics_cli
 from runstore.cli import results as results_cli
@@ -26,6 +26,8 @@ app.command("copy")(transfer.copy)
 app.command("verify")(transfer.verify)
 app.command("export")(transfer.export)
 app.command("doctor")(doctor.doctor)
+app.command("prune")(retention.prune)
+app.command("gc")(retention.gc)
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(runs_cli.app, name="runs")
 app.add_typer(results_cli.app, name="results")

@@ -88,6 +88,12 @@ class ConversationRepository(Protocol):
         conversation does not exist."""
         ...
 
+    def referenced_artifacts(self) -> Iterator[str]:
+        """The sha256 of every blob an attachment record refers to, each once, in no particular
+        order: what ``runstore gc`` keeps. A record that cannot be read raises
+        ``CorruptRecord`` (``runstore doctor`` finds it), so its blob is never let go."""
+        ...
+
     def attach(
         self,
         conversation_id: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from runstore.models.common import JsonObject, Page
@@ -51,6 +52,12 @@ class ResultRepository(Protocol):
     def query(self, *, prefix: str | None = None, limit: int = 100,
               cursor: str | None = None) -> Page[ResultRecord]:
         """Records sorted by key, optionally only keys starting with ``prefix``."""
+        ...
+
+    def referenced_artifacts(self) -> Iterator[str]:
+        """The sha256 of every blob a stored result refers to, each once, in no particular
+        order: what ``runstore gc`` keeps. A record that cannot be read raises
+        ``CorruptRecord`` (``runstore doctor`` finds it), so its blob is never let go."""
         ...
 
     def close(self) -> None:

@@ -46,6 +46,12 @@ class RunRepository(Protocol):
         """Change a run's status (and its reason); ``Conflict`` when not allowed."""
         ...
 
+    def delete_run(self, run_id: str) -> None:
+        """Remove a run with its tasks, their attempts and any lease on them, whatever its
+        status; ``NotFound`` when absent. Logs and conversations are other repositories:
+        :func:`runstore.prune` removes those too."""
+        ...
+
     # -- tasks --------------------------------------------------------------------------
 
     def add_tasks(self, run_id: str, specs: Iterable[TaskSpecInput], *,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from runstore.errors import InvalidInput
 from runstore.registry.url import StoreURL
+from runstore.services.retention import RetentionPolicy
 from runstore.store import REPOSITORIES
 
 __all__ = ["DEFAULT_URL", "ENV_VAR", "StoreConfig", "load_config", "resolve_default_url"]
@@ -26,6 +27,7 @@ class StoreConfig(BaseModel):
     keyword options per backend name (``{env: NAME}`` reads an environment variable).
     ``artifacts`` is where every backend keeps its blobs (``file://PATH`` or
     ``s3://bucket/prefix``); by default each backend keeps them beside its data.
+    ``retention`` is the policy ``runstore prune --config`` applies (see ``RetentionPolicy``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,6 +36,7 @@ class StoreConfig(BaseModel):
     repositories: dict[str, str] = {}
     options: dict[str, dict[str, Any]] = {}
     artifacts: str | None = None
+    retention: RetentionPolicy | None = None
 
     @field_validator("repositories")
     @classmethod
@@ -100,4 +103,11 @@ def load_config(path: str | os.PathLike[str]) -> StoreConfig:
         "default": _relative_to(config.default, base),
         "repositories": {k: _relative_to(v, base) for k, v in config.repositories.items()},
         "artifacts": None if config.artifacts is None else _relative_to(config.artifacts, base),
+        "retention": _retention_relative_to(config.retention, base),
     })
+
+
+def _retention_relative_to(policy: RetentionPolicy | None, base: Path) -> RetentionPolicy | None:
+    if policy is None or not isinstance(policy.archive_to, str):
+        return policy
+    return policy.model_copy(update={"archive_to": _relative_to(policy.archive_to, base)})

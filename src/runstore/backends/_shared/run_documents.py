@@ -76,6 +76,10 @@ class DocumentStore(Protocol):
 
     def save(self, document: RunDocument) -> None: ...
 
+    def remove(self, run_id: str) -> None:
+        """Forget the run's document (nothing happens when it is absent)."""
+        ...
+
     def run_ids(self) -> list[str]:
         """Every run id, ascending (oldest first)."""
         ...
@@ -146,6 +150,16 @@ class DocumentRunRepository:
                                                   "started_at": started, "finished_at": finished})
             self._docs.save(document)
         return document.run
+
+    def delete_run(self, run_id: str) -> None:
+        check_lookup_id(run_id, "run")
+        with self._docs.exclusive(f"run:{run_id}"):
+            document = self._load(run_id)
+            self._docs.remove(run_id)  # first: the run is gone even if unindexing stops
+            for task_id in document.tasks:
+                self._docs.unindex("task", task_id)
+            for attempt_id in document.attempts:
+                self._docs.unindex("attempt", attempt_id)
 
     # -- tasks --------------------------------------------------------------------------
 

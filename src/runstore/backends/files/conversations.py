@@ -14,11 +14,12 @@ from __future__ import annotations
 import builtins
 import contextlib
 import os
+import re
 import shutil
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, Final, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -29,6 +30,7 @@ from runstore.backends._shared.transfer import check_record_type
 from runstore.backends.files.atomic import atomic_write
 from runstore.backends.files.layout import FileLayout
 from runstore.errors import CorruptRecord
+from runstore.models.artifacts import SHA256_PATTERN
 from runstore.models.common import Page, validate_id
 from runstore.models.conversations import Attachment, Conversation, Message
 
@@ -38,6 +40,7 @@ R = TypeVar("R", bound=BaseModel)
 _HEADER = "conversation.json"
 _ATTACHMENTS = "attachments.json"
 _MESSAGES = "messages"
+SHA256: Final = re.compile(SHA256_PATTERN)
 
 
 class FileConversationRepository:
@@ -165,6 +168,20 @@ class FileConversationRepository:
             return 0
         return sum(1 for folder in self._root.iterdir()
                    if not folder.name.startswith(".") and (folder / _HEADER).exists())
+
+    def referenced_artifacts(self) -> Iterator[str]:
+        found: set[str] = set()
+        folders = self._root.iterdir() if self._root.is_dir() else iter(())
+        for folder in folders:
+            if folder.name.startswith("."):
+                continue  # being deleted
+            path = folder / _ATTACHMENTS
+            for record in self._read_attachments(path).values():
+                sha256 = record.get("sha256")
+                if not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
+                    raise CorruptRecord(str(path), "an attachment record has no valid sha256")
+                found.add(sha256)
+        return iter(found)
 
     # -- transfer port ------------------------------------------------------------------
 

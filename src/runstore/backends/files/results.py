@@ -29,6 +29,7 @@ from runstore.backends.files.atomic import atomic_write
 from runstore.backends.files.layout import FileLayout
 from runstore.backends.files.transfer import FileDefinitionTransfer, FileResultTransfer
 from runstore.errors import CorruptRecord, NotFound
+from runstore.models.artifacts import ArtifactRef
 from runstore.models.common import JsonObject, JsonValue, Page
 from runstore.models.results import ResultError, ResultRecord
 from runstore.ports.health import Finding
@@ -129,6 +130,21 @@ class FileResultRepository(FileResultTransfer):
 
     def count(self) -> int:
         return sum(1 for _ in self._files())
+
+    def referenced_artifacts(self) -> Iterator[str]:
+        found: set[str] = set()
+        for path in self._files():
+            try:
+                body = orjson.loads(path.read_bytes())
+                artifact = body.get("artifact")
+                if artifact is not None:
+                    found.add(ArtifactRef.model_validate(artifact).sha256)
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError, AttributeError) as exc:  # ValidationError too
+                raise CorruptRecord(str(path), f"unreadable result ({type(exc).__name__}); "
+                                    "run 'runstore doctor'") from exc
+        return iter(found)
 
     def check(self, *, repair: bool) -> builtins.list[Finding]:
         """Result files that do not parse; ``repair`` moves them to quarantine."""

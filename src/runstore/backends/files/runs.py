@@ -62,6 +62,9 @@ class FileRunDocuments:
         atomic_write(self.path(document.run.id), orjson.dumps(body, option=orjson.OPT_INDENT_2),
                      durable=self._layout.durable)
 
+    def remove(self, run_id: str) -> None:
+        self.path(run_id).unlink(missing_ok=True)
+
     def run_ids(self) -> list[str]:
         if not self._root.is_dir():
             return []

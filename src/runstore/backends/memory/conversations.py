@@ -115,6 +115,12 @@ class MemoryConversationRepository:
         with self._tables.lock:
             return len(self._tables.table(_CONVERSATIONS))
 
+    def referenced_artifacts(self) -> Iterator[str]:
+        with self._tables.lock:
+            found = {row[0].sha256 for rows in self._tables.table(_ATTACHMENTS).values()
+                     for row in rows.values()}
+        return iter(found)
+
     # -- transfer port ------------------------------------------------------------------
 
     def record_types(self) -> tuple[str, ...]:

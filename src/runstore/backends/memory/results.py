@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -89,6 +90,12 @@ class MemoryResultRepository(MemoryResultTransfer):
     def count(self) -> int:
         with self._tables.lock:
             return len(self._tables.table(_RESULTS))
+
+    def referenced_artifacts(self) -> Iterator[str]:
+        with self._tables.lock:
+            found = {record.artifact.sha256 for record, _ in self._tables.table(_RESULTS).values()
+                     if record.artifact is not None}
+        return iter(found)
 
     def close(self) -> None:
         """The data goes with the store."""

@@ -36,6 +36,9 @@ class MemoryRunDocuments:
     def save(self, document: RunDocument) -> None:
         self._tables.put(_RUNS, document.run.id, document.copy())
 
+    def remove(self, run_id: str) -> None:
+        self._tables.delete(_RUNS, run_id)
+
     def run_ids(self) -> list[str]:
         with self._tables.lock:
             return sorted(self._tables.table(_RUNS))  # type: ignore[arg-type]

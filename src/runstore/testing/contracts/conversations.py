@@ -279,3 +279,20 @@ class ConversationsContract(StoreFixtures):
             raise Boom
         assert len(observer.conversations.get_messages(cid)) == 4
         assert len(observer.conversations.get_attachments(cid)) == 1
+
+    def test_referenced_artifacts_are_the_blobs_of_attachments(self, store: Store) -> None:
+        first, second = unique_id("conv"), unique_id("conv")
+        data = b"referenced " + unique_id("bytes").encode()
+        made = []
+        for cid in (first, second):
+            store.conversations.save_conversation(conversation(cid))
+            made.append(store.conversations.attach(cid, data, name="a.txt"))
+        loose = store.artifacts.put(b"loose " + unique_id("bytes").encode())
+        refs = list(store.conversations.referenced_artifacts())
+        assert len(refs) == len(set(refs))
+        assert made[0].sha256 in refs
+        assert loose.sha256 not in refs
+        store.conversations.delete_conversation(first)
+        assert made[0].sha256 in set(store.conversations.referenced_artifacts())
+        store.conversations.delete_conversation(second)
+        assert made[0].sha256 not in set(store.conversations.referenced_artifacts())

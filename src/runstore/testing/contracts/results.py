@@ -274,3 +274,24 @@ class ResultsContract(StoreFixtures):
             assert record.value == {"kept": True}
         else:
             assert other.results.get_record(key) is None
+
+    def test_referenced_artifacts_are_the_blobs_of_stored_results(
+            self, open_with: Callable[..., Store]) -> None:
+        tight = open_with(inline_limit=100)
+        large = {"text": "x" * 500, "id": unique_id("value")}
+        keys = [unique_id("res") for _ in range(4)]
+        big = tight.results.put_success(keys[0], large)
+        tight.results.put_success(keys[1], large)  # the same blob, referred to twice
+        small = tight.results.put_success(keys[2], {"n": 1})
+        tight.results.put_failure(keys[3], "boom")
+        assert big.artifact is not None
+        assert small.artifact is None
+        refs = list(tight.results.referenced_artifacts())
+        assert len(refs) == len(set(refs))
+        assert big.artifact.sha256 in refs
+        assert small.content_hash not in refs
+        tight.results.delete(keys[0])
+        assert big.artifact.sha256 in set(tight.results.referenced_artifacts())
+        tight.results.delete(keys[1])
+        assert big.artifact.sha256 not in set(tight.results.referenced_artifacts())
+        assert tight.artifacts.exists(big.artifact.sha256)  # blobs outlive their records

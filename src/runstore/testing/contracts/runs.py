@@ -227,3 +227,47 @@ class RunsContract(StoreFixtures):
             kept = store.runs.create_run(wid)
             store.runs.add_tasks(kept.id, CHAIN)
         assert len(observer.runs.get_tasks(kept.id)) == 3
+
+    def test_delete_run_removes_tasks_attempts_and_claims(
+            self, store: Store, observer: Store) -> None:
+        wid = unique_id("wf")
+        run, kept = store.runs.create_run(wid), store.runs.create_run(wid)
+        a, b, c = store.runs.add_tasks(run.id, CHAIN)
+        store.runs.add_tasks(kept.id, [{"name": "x"}], status="ready")
+        store.runs.update_task_status(a.id, "ready")
+        claim = store.runs.claim(unique_id("worker"), run_id=run.id)
+        assert claim is not None
+        attempt = store.runs.create_attempt(c.id, executor="slurm", external_id="7")
+        store.runs.delete_run(run.id)
+        seen = observer.runs
+        gone = [(seen.get_run, run.id), (seen.get_tasks, run.id),
+                *((seen.get_task, task.id) for task in (a, b, c)),
+                *((seen.get_attempt, key) for key in (attempt.id, claim.attempt_id))]
+        for lookup, key in gone:
+            with pytest.raises(NotFound):
+                lookup(key)
+        with pytest.raises((NotFound, Conflict)):
+            store.runs.heartbeat(claim)
+        with pytest.raises(NotFound):
+            store.runs.claim(unique_id("worker"), run_id=run.id)
+        assert [r.id for r in observer.runs.list_runs(workflow_id=wid).items] == [kept.id]
+        other = store.runs.claim(unique_id("worker"), run_id=kept.id)
+        assert other is not None
+        assert other.run_id == kept.id
+        with pytest.raises(NotFound):
+            store.runs.delete_run(run.id)
+        for bad in ("../etc", "", "a/b"):
+            with pytest.raises(InvalidInput):
+                store.runs.delete_run(bad)
+
+    def test_delete_run_in_a_rolled_back_transaction_keeps_it(
+            self, store: Store, observer: Store) -> None:
+        run = new_run(store)
+        store.runs.add_tasks(run.id, CHAIN)
+        if not store.capabilities.transactions:
+            return
+        with pytest.raises(RuntimeError), store.transaction():
+            store.runs.delete_run(run.id)
+            raise RuntimeError("boom")
+        assert observer.runs.get_run(run.id) == run
+        assert [t.name for t in observer.runs.get_tasks(run.id)] == ["a", "b", "c"]

@@ -172,6 +172,11 @@ class SqlConversationRepository:
                                  .order_by(a.id)).all()
         return [rows.attachment_record(row) for row in found]
 
+    def referenced_artifacts(self) -> Iterator[str]:
+        sha256 = conversation_attachments.c.sha256
+        with self._backend.connect(write=False) as conn:
+            return iter(conn.execute(sa.select(sha256).distinct()).scalars().all())
+
     def attach(self, conversation_id: str, data: bytes | BinaryIO, *, name: str,
                media_type: str | None = None, message_id: str | None = None,
                attachment_id: str | None = None) -> Attachment:

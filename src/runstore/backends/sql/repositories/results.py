@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -100,6 +101,12 @@ class SqlResultRepository(SqlResultTransfer):
         items = [self._codec.attach(record_from_row(row), row["value"]) for row in rows[:limit]]
         more = len(rows) > limit
         return Page[ResultRecord](items=items, next_cursor=items[-1].key if more else None)
+
+    def referenced_artifacts(self) -> Iterator[str]:
+        query = sa.select(results.c.artifact_sha256).distinct() \
+            .where(results.c.artifact_sha256.is_not(None))
+        with self._backend.connect(write=False) as conn:
+            return iter(conn.execute(query).scalars().all())
 
     def close(self) -> None:
         """Nothing to release: connections belong to the backend, closed with the store."""

@@ -1,4 +1,4 @@
-"""Runs on SQL: create, get, list newest first with a cursor, change status."""
+"""Runs on SQL: create, get, list newest first with a cursor, change status, delete."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from runstore.backends._shared.runs import (
 )
 from runstore.backends.sql.driver import session
 from runstore.backends.sql.repositories.runs._base import RunsBase, run_record, run_row
-from runstore.backends.sql.schema.runs import runs
+from runstore.backends.sql.schema.runs import attempts, runs, task_dependencies, tasks
 from runstore.models.common import JsonValue, Page, utcnow
 from runstore.models.runs import Run, RunStatus
 
@@ -68,3 +68,15 @@ class SqlRunOperations(RunsBase):
         return run.model_copy(update={"status": new, "status_reason": reason,
                                       "started_at": started, "finished_at": finished})
 
+    def delete_run(self, run_id: str) -> None:
+        check_lookup_id(run_id, "run")
+        with self._backend.connect() as conn:
+            self._run_row(conn, run_id, lock=True)  # NotFound for an unknown run
+            run_tasks = sa.select(tasks.c.id).where(tasks.c.run_id == run_id).scalar_subquery()
+            conn.execute(task_dependencies.delete()
+                         .where(task_dependencies.c.task_id.in_(run_tasks)))
+            # Tasks before attempts: deleting a task waits for a claim holding it, so an
+            # attempt that claim adds is committed, and seen, before attempts go.
+            conn.execute(tasks.delete().where(tasks.c.run_id == run_id))
+            conn.execute(attempts.delete().where(attempts.c.run_id == run_id))
+            conn.execute(runs.delete().where(runs.c.id == run_id))
