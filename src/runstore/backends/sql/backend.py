@@ -21,8 +21,8 @@ from runstore.backends._shared.results import ResultCodec
 from runstore.backends.sql import health, migrate
 from runstore.backends.sql.artifacts import open_artifacts
 from runstore.backends.sql.dialects import DialectSupport, support_for
-from runstore.backends.sql.dialects.sqlite import READ_ONLY
-from runstore.backends.sql.driver import Prepared, SqliteReaders
+from runstore.backends.sql.dialects.sqlite import READ_ONLY, SqliteSupport
+from runstore.backends.sql.driver import Prepared, SqliteConnections
 from runstore.backends.sql.errors import translating
 from runstore.backends.sql.repositories.conversations import SqlConversationRepository
 from runstore.backends.sql.repositories.logs import SqlLogRepository
@@ -103,10 +103,14 @@ class SqlBackend:
         )
         self._local = threading.local()
         database = engine.url.database
-        self.readers: SqliteReaders | None = None
-        if support.name == "sqlite" and database not in {None, "", ":memory:"}:
+        # On a SQLite file, each thread keeps a connection for reads and one for writes
+        # outside transaction() blocks (see driver.py).
+        self.readers: SqliteConnections | None = None
+        self.writers: SqliteConnections | None = None
+        if isinstance(support, SqliteSupport) and database not in {None, "", ":memory:"}:
             assert database is not None
-            self.readers = SqliteReaders(database, url.render())
+            self.readers = SqliteConnections(database, self.url_text, support.setup_reader)
+            self.writers = SqliteConnections(database, self.url_text, support.setup_writer)
         self.serial: AbstractContextManager[object] | threading.RLock = (
             threading.RLock() if support.serialize else contextlib.nullcontext()
         )
@@ -264,8 +268,9 @@ class SqlBackend:
         return self.support.bind_time(value)
 
     def close(self) -> None:
-        if self.readers is not None:
-            self.readers.close()
+        for threads in (self.readers, self.writers):
+            if threads is not None:
+                threads.close()
         self.artifacts.close()
         self.engine.dispose()
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -34,7 +34,7 @@ from runstore.errors import BackendUnavailable, InvalidInput, RunstoreError
 if TYPE_CHECKING:
     from runstore.backends.sql.backend import SqlBackend
 
-__all__ = ["DriverSession", "Prepared", "SqliteReaders", "fetch", "session"]
+__all__ = ["DriverSession", "Prepared", "SqliteConnections", "fetch", "session"]
 
 Row = tuple[Any, ...]
 
@@ -63,14 +63,14 @@ class Prepared:
         return tuple(params[name] for name in self.names)
 
 
-class SqliteReaders:
-    """One read-only sqlite3 connection (and cursor) per thread, for reads outside a
-    transaction."""
+class SqliteConnections:
+    """One sqlite3 connection (and cursor) per thread, for work outside a transaction:
+    no pool checkout, no reset on return. ``setup`` prepares a new connection (pragmas)."""
 
-    def __init__(self, database: str, url: str, busy_timeout_ms: int = 60_000) -> None:
+    def __init__(self, database: str, url: str, setup: Callable[[Any], None]) -> None:
         self._database = str(Path(database).expanduser())
         self._url = url
-        self._busy = busy_timeout_ms
+        self._setup = setup
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[sqlite3.Connection] = []
@@ -84,8 +84,7 @@ class SqliteReaders:
         try:
             conn = sqlite3.connect(self._database, isolation_level=None,
                                    check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {self._busy}")
-            conn.execute("PRAGMA query_only = 1")
+            self._setup(conn)
         except sqlite3.Error as exc:
             raise BackendUnavailable(self._url, f"{type(exc).__name__}: {exc}") from exc
         with self._lock:
@@ -194,6 +193,18 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
             cursor = driver_connection.cursor() if raw_driver else None
             with _translated(backend):
                 yield DriverSession(cursor, conn)
+        return
+    threads = backend.writers if write else backend.readers
+    if threads is not None:  # a SQLite file: this thread's own connection
+        with _translated(backend):
+            cursor = threads.cursor()
+            cursor.execute(_BEGIN[write])
+            try:
+                yield DriverSession(cursor)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
         return
     with backend.serial, _translated(backend):
         raw = backend.engine.raw_connection()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,10 @@ def sqlite_time(value: datetime) -> str:
     return value.isoformat(" ", "microseconds")[:26]
 
 
+def _nothing(_connection: Any) -> None:
+    pass
+
+
 def _is_memory(url: sa.URL) -> bool:
     return url.database in {None, "", ":memory:"}
 
@@ -39,6 +44,9 @@ class SqliteSupport(DialectSupport):
     def __init__(self) -> None:
         super().__init__()
         self._memory = False
+        # Set up a new sqlite3 connection for writing / for reading (see ``configure``).
+        self.setup_writer: Callable[[Any], None] = _nothing
+        self.setup_reader: Callable[[Any], None] = _nothing
 
     def split_options(self, url: sa.URL) -> tuple[sa.URL, dict[str, str]]:
         options = {key: str(url.query[key]) for key in ("synchronous", "busy_timeout")
@@ -74,9 +82,9 @@ class SqliteSupport(DialectSupport):
         synchronous = options.get("synchronous", "normal").upper()
         memory = self._memory
 
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        def setup_writer(dbapi_connection: Any) -> None:
+            # Let SQLAlchemy (or driver.session), not the sqlite3 module, decide when
+            # transactions begin.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
@@ -85,6 +93,16 @@ class SqliteSupport(DialectSupport):
             cursor.execute(f"PRAGMA synchronous = {synchronous}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.close()
+
+        def setup_reader(dbapi_connection: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            dbapi_connection.execute("PRAGMA query_only = 1")
+
+        self.setup_writer, self.setup_reader = setup_writer, setup_reader
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            setup_writer(dbapi_connection)
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: sa.Connection) -> None:

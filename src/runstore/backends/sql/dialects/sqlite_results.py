@@ -1,5 +1,5 @@
 """SQLite fast path for ``results.get_record`` on the thread's read-only cursor
-(``driver.SqliteReaders``).
+(``driver.SqliteConnections``).
 
 A cache read is the hottest call of the results repository; going through the pool and
 SQLAlchemy's statement machinery costs several times the lookup itself, and even the
@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 import orjson
 
 from runstore.backends._shared.results import ResultCodec, check_key
-from runstore.backends.sql.driver import SqliteReaders
+from runstore.backends.sql.driver import SqliteConnections
 from runstore.backends.sql.result_rows import STATUS as _STATUS
 from runstore.backends.sql.result_rows import record_from_row
+from runstore.backends.sql.schema.types import utc_from_driver
 from runstore.errors import RunstoreError
 from runstore.models.results import RESULT_KEY_MAX, ResultRecord
 
@@ -29,19 +30,13 @@ _COLUMNS: Final = ("status", "serializer", "size", "content_hash", "value",
 _SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM results WHERE key = ?"
 _trusted = ResultRecord.trusted
 _loads = orjson.loads
-
-
-def _utc(value: Any) -> datetime:
-    if isinstance(value, str):  # naive UTC text, as SQLAlchemy writes it
-        return datetime.fromisoformat(value + "+00:00")
-    assert isinstance(value, datetime)
-    return value
+_from_iso = datetime.fromisoformat
 
 
 class SqliteResultReader:
     """Callable: ``reader(key)`` gives the record of ``key``, or ``None``."""
 
-    def __init__(self, readers: SqliteReaders, url: str, codec: ResultCodec) -> None:
+    def __init__(self, readers: SqliteConnections, url: str, codec: ResultCodec) -> None:
         self._cursor = readers.cursor
         self._url = url
         self._attach = codec.attach
@@ -64,11 +59,14 @@ class SqliteResultReader:
         if artifact_sha256 is not None or error is not None:
             row = dict(zip(_COLUMNS, found, strict=True))
             row["key"] = key
-            row["created_at"] = _utc(created)
+            row["created_at"] = utc_from_driver(created)
             return self._attach(record_from_row(row), value)
-        return self._attach(_trusted({
+        fields = {
             "key": key, "status": _STATUS[status], "serializer": serializer, "size": size,
             "content_hash": digest, "artifact": None, "error": None,
             "metadata": {} if metadata == "{}" else _loads(metadata),
-            "created_at": _utc(created),
-        }), value)
+            "created_at": _from_iso(created + "+00:00"),  # SQLite text: naive UTC
+        }
+        if serializer == "bytes":  # stored as given: the value needs no decoding
+            return _trusted(fields, value=value)
+        return self._attach(_trusted(fields), value)
