@@ -59,3 +59,12 @@ class ArtifactRepository(Protocol):
     def iter_refs(self) -> Iterator[ArtifactRef]:
         """Every stored blob, sorted by hash, streamed."""
         ...
+
+    def quarantine(self, sha256: str) -> str:
+        """Move a blob aside, never deleting its bytes: it is no longer served (``exists``
+        is false, ``get`` raises ``NotFound``) and the same bytes can be stored again.
+
+        ``runstore doctor --repair`` does this with blobs whose bytes no longer match
+        their hash. Returns where the bytes went; ``NotFound`` when absent.
+        """
+        ...

@@ -73,12 +73,23 @@ def upgrade(url: str | StoreURL, **options: object) -> tuple[str | None, str]:
 def doctor(url: str | StoreURL, *, repair: bool = False) -> DoctorReport:
     """Check the store at ``url`` for damage; with ``repair``, quarantine what is damaged.
 
-    Works on stores too damaged to open normally. ``report.healthy`` is true when
-    nothing was found.
+    The backend checks its own files or tables first (a store too damaged to open
+    normally is checked too), then every blob is read and checked against its sha256.
+    ``report.healthy`` is true when nothing was found.
     """
     parsed = StoreURL.parse(url)
     checker = getattr(load_backend(parsed), "check", None)
     if checker is None:
         raise UnsupportedOperation(f"{parsed}: this backend has no integrity check")
+    from runstore.services.blob_check import BlobCheck, check_blobs
+
     findings: list[Finding] = checker(parsed, repair=repair)
-    return DoctorReport(parsed.render(), findings, repaired=repair and bool(findings))
+    try:
+        with Store(open_backend(parsed)) as store:
+            blobs = check_blobs(store, repair=repair)
+    except RunstoreError as exc:
+        blobs = BlobCheck(findings=[Finding(parsed.render(), f"blobs not checked: {exc}")])
+    seen = {finding.location for finding in findings}
+    findings += [f for f in blobs.findings if f.location not in seen]
+    return DoctorReport(parsed.render(), findings, repaired=repair and bool(findings),
+                        blobs_checked=blobs.checked)

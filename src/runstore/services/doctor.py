@@ -12,11 +12,16 @@ __all__ = ["DoctorReport", "quarantine_path"]
 
 @dataclass(slots=True)
 class DoctorReport:
-    """What a check found; healthy when nothing was found."""
+    """What a check found; healthy when nothing was found.
+
+    ``blobs_checked`` counts the blobs read to the end and checked against their sha256
+    (0 when the store did not open, which is then one of the findings).
+    """
 
     url: str
     findings: list[Finding] = field(default_factory=list)
     repaired: bool = False
+    blobs_checked: int = 0
 
     @property
     def healthy(self) -> bool:

@@ -12,6 +12,7 @@ from runstore.backends._shared.locks import file_lock
 from runstore.backends._shared.options import ResultOptions, split_options
 from runstore.backends._shared.results import ResultCodec
 from runstore.backends.files.conversations import FileConversationRepository
+from runstore.backends.files.health import check_records
 from runstore.backends.files.layout import FORMAT_STEPS, FORMAT_VERSION, FileLayout
 from runstore.backends.files.logs import FileLogRepository
 from runstore.backends.files.metrics import FileMetricsRepository
@@ -86,7 +87,9 @@ class FileBackend:
 
     @classmethod
     def check(cls, url: StoreURL, /, *, repair: bool = False) -> list[Finding]:
-        """Files that do not parse or whose hashes do not match; ``repair`` quarantines them."""
+        """Files that do not parse or whose hashes do not match (the manifest, workflows,
+        results, definitions, metrics, runs, logs, conversations); ``repair`` moves them
+        to ``ROOT/quarantine/``, keeping the good lines of a damaged log file."""
         root = Path(url.path).expanduser()
         if not root.is_dir():
             raise BackendUnavailable(url.render(), "no such folder")
@@ -101,6 +104,7 @@ class FileBackend:
                 layout.write_manifest(list(FORMAT_STEPS))
         for repository in cls._repositories(layout):
             findings.extend(repository.check(repair=repair))
+        findings.extend(check_records(layout, repair=repair))
         return findings
 
     @staticmethod

@@ -85,6 +85,22 @@ class ArtifactsContract(StoreFixtures):
         again = store.artifacts.put(store_bytes := _unique_bytes())
         assert store.artifacts.get(again.sha256) == store_bytes
 
+    def test_quarantine_sets_a_blob_aside(self, store: Store) -> None:
+        data = _unique_bytes()
+        ref = store.artifacts.put(data, media_type="text/plain")
+        assert store.artifacts.quarantine(ref.sha256)
+        assert not store.artifacts.exists(ref.sha256)
+        assert ref.sha256 not in {r.sha256 for r in store.artifacts.iter_refs()}
+        with pytest.raises(NotFound):
+            store.artifacts.get(ref.sha256)
+        with pytest.raises(NotFound):
+            store.artifacts.quarantine(ref.sha256)
+        store.artifacts.put(data)  # the same bytes again: stored afresh, then set aside again
+        assert store.artifacts.get(ref.sha256) == data
+        assert [r.sha256 for r in store.artifacts.iter_refs()].count(ref.sha256) == 1
+        store.artifacts.quarantine(ref.sha256)
+        assert not store.artifacts.exists(ref.sha256)
+
     def test_unknown_hash_is_not_found(self, store: Store) -> None:
         missing = hashlib.sha256(_unique_bytes()).hexdigest()
         assert not store.artifacts.exists(missing)

@@ -22,6 +22,7 @@ from runstore.backends._shared.blobs.base import (
 )
 from runstore.errors import BackendUnavailable
 from runstore.models.artifacts import ArtifactRef
+from runstore.services.doctor import quarantine_path
 
 __all__ = ["LocalBlobStore"]
 
@@ -38,7 +39,8 @@ class LocalBlobStore:
     """A folder of content-addressed blobs; several processes may share it.
 
     Layout: ``ROOT/ab/cd/<sha256>`` holds the bytes, ``<sha256>.type`` the media type
-    (only when one was given), ``ROOT/.tmp/`` blobs being written. The folder is
+    (only when one was given), ``ROOT/.tmp/`` blobs being written, ``ROOT/quarantine/``
+    damaged blobs moved aside by ``runstore doctor --repair``. The folder is
     created on the first write. ``durable`` fsyncs each blob and its folder.
     """
 
@@ -148,6 +150,19 @@ class LocalBlobStore:
                     if len(name) == 64 and name.startswith(first.name + second.name):
                         with contextlib.suppress(FileNotFoundError):
                             yield self.stat(name)
+
+    def quarantine(self, sha256: str) -> str:
+        """Move a blob (and its media type) to ``ROOT/quarantine/ab/cd/<sha256>``."""
+        path = self._path(sha256)
+        target = quarantine_path(self.root, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:
+            raise not_found(sha256) from None
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(path.with_suffix(".type"), f"{target}.type")
+        return f"moved to {target}"
 
     def write_unverified(self, sha256: str, data: bytes) -> None:
         """Overwrite a blob's bytes without hashing them (tests simulate damage with it)."""

@@ -40,6 +40,7 @@ class MemoryBlobStore:
         self._spill = spill
         self._lock = threading.Lock()
         self._blobs: dict[str, tuple[bytes | Path, int, str | None]] = {}
+        self._quarantined: list[tuple[bytes | Path, int, str | None]] = []
         self._folder: Path | None = None
 
     @property
@@ -125,12 +126,16 @@ class MemoryBlobStore:
         with self._lock:
             return sha256 in self._blobs
 
-    def delete(self, sha256: str) -> None:
+    def _pop(self, sha256: str) -> tuple[bytes | Path, int, str | None]:
         check_sha256(sha256)
         with self._lock:
             entry = self._blobs.pop(sha256, None)
         if entry is None:
             raise not_found(sha256)
+        return entry
+
+    def delete(self, sha256: str) -> None:
+        entry = self._pop(sha256)
         if isinstance(entry[0], Path):
             entry[0].unlink(missing_ok=True)
 
@@ -140,6 +145,13 @@ class MemoryBlobStore:
         for name in names:
             with contextlib.suppress(LookupError):
                 yield self.stat(name)
+
+    def quarantine(self, sha256: str) -> str:
+        """Set a blob aside (kept until ``close()``, no longer served)."""
+        entry = self._pop(sha256)
+        with self._lock:
+            self._quarantined.append(entry)
+        return "set aside in memory until the store is closed"
 
     def write_unverified(self, sha256: str, data: bytes) -> None:
         """Replace a blob's bytes without hashing them (tests simulate damage with it)."""
@@ -154,6 +166,7 @@ class MemoryBlobStore:
         """Drop every blob and remove the spill folder."""
         with self._lock:
             self._blobs.clear()
+            self._quarantined.clear()
             folder, self._folder = self._folder, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, BinaryIO, Final, TypeVar
 
 from runstore.backends._shared.blobs.base import (
@@ -42,7 +43,8 @@ _NO_TYPE: Final = "binary/octet-stream"
 class S3BlobStore:
     """``s3://bucket/prefix``: one object per blob at ``prefix/ab/cd/<sha256>``.
 
-    A blob's media type is its ``Content-Type``. Uploads are atomic (S3 shows a whole
+    A blob's media type is its ``Content-Type``; ``prefix/quarantine/`` holds damaged
+    blobs moved aside by ``runstore doctor --repair``. Uploads are atomic (S3 shows a whole
     object or none), and bytes already stored are not uploaded again.
     """
 
@@ -160,9 +162,21 @@ class S3BlobStore:
             if self._call(lambda: self._fs.exists(self._root)) else {}
         for path in sorted(found):
             name = path.rsplit("/", 1)[-1]
-            if len(name) == 64 and path.endswith(blob_key(name)):
+            if len(name) == 64 and path == f"{self._root}/{blob_key(name)}":
                 with contextlib.suppress(LookupError, InvalidInput):
                     yield self.stat(name)
+
+    def quarantine(self, sha256: str) -> str:
+        """Move a blob to ``prefix/quarantine/ab/cd/<sha256>`` (a copy, then a delete)."""
+        if not self.exists(sha256):
+            raise not_found(sha256)
+        base = f"{self._root}/quarantine/{blob_key(sha256)}"
+        target, n = base, 0
+        while self._call(partial(self._fs.exists, target)):
+            n += 1
+            target = f"{base}.{n}"
+        self._call(partial(self._fs.mv, self._key(sha256), target), sha256)
+        return f"moved to s3://{target}"
 
     def write_unverified(self, sha256: str, data: bytes) -> None:
         """Overwrite a blob's bytes without hashing them (tests simulate damage with it)."""
