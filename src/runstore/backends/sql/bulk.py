@@ -27,7 +27,10 @@ def _sqlite_time(value: datetime | None) -> str | None:
 
 def _sqlite_rows(table: sa.Table, columns: Sequence[str],
                  rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
-    times = [n for n, name in enumerate(columns) if isinstance(table.c[name].type, UtcDateTime)]
+    first = rows[0]
+    # Time columns still holding datetimes (callers may pass the text form already).
+    times = [n for n, name in enumerate(columns) if isinstance(table.c[name].type, UtcDateTime)
+             and not isinstance(first[n], str)]
     if not times:
         return rows
     if len(times) == 1:

@@ -127,10 +127,8 @@ def fetch(backend: SqlBackend,
     if readers is not None and not backend.in_transaction:
         return readers.fetch(*((prepared.sql, cast("Sequence[Any]", prepared.args(params)))
                                for prepared, params in queries))
-    with backend.connect(write=False) as conn:
-        # sqlalchemy Rows unpack like tuples
-        return [cast("list[Row]", conn.exec_driver_sql(prepared.sql, prepared.args(params))
-                     .fetchall()) for prepared, params in queries]
+    with session(backend, write=False) as db:
+        return [db.fetchall(prepared, params) for prepared, params in queries]
 
 
 class DriverSession:

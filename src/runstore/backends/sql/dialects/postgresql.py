@@ -28,7 +28,9 @@ class PostgresqlSupport(DialectSupport):
         return url.set(drivername="postgresql+psycopg")
 
     def engine_options(self, url: sa.URL, options: dict[str, str]) -> dict[str, Any]:
-        return {"pool_size": 8, "max_overflow": 16}
+        # Sessions in UTC: timestamptz values come back as datetimes in timezone.utc.
+        return {"pool_size": 8, "max_overflow": 16,
+                "connect_args": {"options": "-c timezone=UTC"}}
 
     def lock(self, engine: sa.Engine, name: str,
              timeout: float | None) -> AbstractContextManager[None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import orjson
@@ -19,10 +20,11 @@ from runstore.backends._shared.logs import (
     prepare_events,
 )
 from runstore.backends.sql.bulk import insert_rows
+from runstore.backends.sql.dialects.sqlite import sqlite_time
 from runstore.backends.sql.driver import Prepared, fetch
 from runstore.backends.sql.repositories.log_transfer import SqlLogTransfer
 from runstore.backends.sql.schema import log_events, log_records, log_runs
-from runstore.backends.sql.schema.types import raw, utc_from_driver
+from runstore.backends.sql.schema.types import raw_time, utc_from_driver
 from runstore.errors import AlreadyExists, Conflict
 from runstore.models.common import Page, trusted
 from runstore.models.logs import (
@@ -44,7 +46,7 @@ _ATTEMPTS: Final = 8
 _CHUNK: Final = 1000
 _EVENT_COLUMNS: Final = ("run_id", "seq", "ts", "level", "message", "data", "task_id",
                          "attempt_id", "kind")
-_EVENT_SELECT: Final = (log_events.c.seq, raw(log_events.c.ts), log_events.c.level,
+_EVENT_SELECT: Final = (log_events.c.seq, raw_time(log_events.c.ts), log_events.c.level,
                         log_events.c.message, log_events.c.data, log_events.c.task_id,
                         log_events.c.attempt_id, log_events.c.kind)
 _LEVELS: Final = {level.rank: level for level in LogLevel}
@@ -63,7 +65,7 @@ def _events(rows: Iterable[tuple[Any, ...]]) -> builtins.list[LogEvent]:
 
 _RECORD_SELECT: Final = (
     log_records.c.run_id, log_records.c.workflow_id, log_records.c.workflow_version,
-    log_records.c.status, raw(log_records.c.started_at), raw(log_records.c.finished_at),
+    log_records.c.status, raw_time(log_records.c.started_at), raw_time(log_records.c.finished_at),
     log_records.c.duration_s, log_records.c.error, log_records.c.attributes)
 
 
@@ -109,6 +111,10 @@ def _query_statement(shape: frozenset[str]) -> sa.Select[Any]:
         sa.bindparam("limit", type_=sa.Integer))
 
 
+def _same(value: datetime) -> datetime:
+    return value
+
+
 def _like(text: str) -> str:
     escaped = text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
     return f"%{escaped}%"
@@ -152,7 +158,9 @@ class SqlLogRepository(SqlLogTransfer):
                         conn.execute(log_runs.update().where(log_runs.c.run_id == run_id)
                                      .values(last_seq=new_last,
                                              max_level=max(top, current.max_level)))
-                    rows = [(run_id, last + n, e.ts, e.level, e.message,
+                    # Times in the driver's form here, in the one pass over the batch.
+                    stamp = sqlite_time if self._backend.dialect == "sqlite" else _same
+                    rows = [(run_id, last + n, stamp(e.ts), e.level, e.message,
                              e.data, e.task_id, e.attempt_id, e.kind)
                             for n, e in enumerate(prepared, start=1)]
                     insert_rows(self._backend, conn, log_events, _EVENT_COLUMNS, rows)

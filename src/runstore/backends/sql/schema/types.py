@@ -8,9 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["Blob", "JsonText", "UtcDateTime", "raw", "utc_from_driver"]
+__all__ = ["Blob", "JsonText", "UtcDateTime", "raw_time", "utc_from_driver"]
 
 # MySQL's TEXT and BLOB stop at 64 KiB; every other dialect's types are unbounded.
 JsonText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
@@ -44,10 +45,29 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """``column`` as the driver returns it, skipping SQLAlchemy's result processing: for
-    hot loops that convert values themselves (``utc_from_driver`` for timestamps)."""
-    return sa.type_coerce(column, sa.types.NullType()).label(getattr(column, "name", None))
+class _DriverTime(sa.sql.expression.FunctionElement[Any]):
+    """A ``UtcDateTime`` column read without SQLAlchemy's result processing."""
+
+    type = sa.types.NullType()
+    inherit_cache = True
+
+
+@compiles(_DriverTime)
+def _driver_time(element: _DriverTime, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_DriverTime, "postgresql")
+def _driver_time_postgresql(element: _DriverTime, compiler: Any, **kw: Any) -> str:
+    # timestamptz, which psycopg reads as an aware datetime in the session's time zone
+    # (UTC, set on connect): no per-value conversion left to do.
+    return f"({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC')"
+
+
+def raw_time(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A ``UtcDateTime`` column as the driver returns it (for hot loops that convert with
+    ``utc_from_driver``), labelled with the column's name."""
+    return _DriverTime(column).label(getattr(column, "name", None))
 
 
 def utc_from_driver(value: Any) -> datetime:
@@ -55,6 +75,9 @@ def utc_from_driver(value: Any) -> datetime:
     elsewhere), read back aware."""
     if value.__class__ is str:  # (concatenating beats .replace(tzinfo=...) fivefold)
         return datetime.fromisoformat(value + "+00:00")
-    if value.tzinfo is None:
+    zone = value.tzinfo
+    if zone is UTC:
+        return value  # type: ignore[no-any-return]
+    if zone is None:
         return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
     return value.astimezone(UTC)  # type: ignore[no-any-return]
