@@ -198,7 +198,7 @@ class SqlBackend:
     @property
     def in_transaction(self) -> bool:
         """True inside this thread's ``transaction()`` block (or a repository call)."""
-        return getattr(self._local, "conn", None) is not None
+        return self.current is not None
 
     @contextmanager
     def connect(self, *, write: bool = True) -> Iterator[sa.Connection]:
@@ -208,7 +208,7 @@ class SqlBackend:
         commits when the block ends. ``write=False`` lets SQLite readers run alongside
         a writer.
         """
-        current: sa.Connection | None = getattr(self._local, "conn", None)
+        current = self.current
         if current is not None:
             with translating(self.url_text):
                 yield current
@@ -227,7 +227,7 @@ class SqlBackend:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        current: sa.Connection | None = getattr(self._local, "conn", None)
+        current = self.current
         if current is not None:
             if not self.support.savepoints:
                 raise UnsupportedOperation(

@@ -1,16 +1,19 @@
-"""Hot reads on the DB-API connection: statements compiled once, run without SQLAlchemy's
-per-call machinery.
+"""Hot paths on the DB-API connection: statements compiled once, run without
+SQLAlchemy's per-call machinery.
 
 SQLAlchemy Core builds, caches and executes a statement in tens of microseconds, and
 checking a connection out of the pool and beginning a transaction costs as much again.
-That is nothing for most calls and most of the time of a cache lookup or a short log
-query. ``Prepared`` compiles a statement (with named ``bindparam``s) once for the
-backend's dialect; ``fetch`` runs it:
+That is nothing for most calls and most of the time of a cache lookup, a task status
+change or a short log query. ``Prepared`` compiles a statement (with named
+``bindparam``s) once for the backend's dialect; then
 
-- inside the thread's ``transaction()`` block, on that transaction's connection;
-- on a SQLite file, on a read-only connection this thread keeps open (a single SELECT
-  is atomic in SQLite, and WAL lets it run beside a writer);
-- otherwise on a pooled connection, through ``exec_driver_sql``.
+- ``session()`` runs prepared statements in one transaction: the thread's open
+  ``transaction()`` if there is one; on a SQLite file, a connection this thread keeps
+  (``SqliteConnections``: no pool checkout, no reset on return); otherwise a pooled
+  DB-API connection (DuckDB, whose ``cursor()`` opens a new connection, goes through
+  ``exec_driver_sql``);
+- ``fetch()`` reads: on a SQLite file outside a transaction, on the thread's read-only
+  connection (WAL lets it run beside a writer); otherwise in a read ``session()``.
 
 Rows come back as the driver returns them: callers convert timestamps themselves
 (``schema.types.utc_from_driver``) and bind them with ``SqlBackend.bind_time``.
@@ -65,7 +68,8 @@ class Prepared:
 
 class SqliteConnections:
     """One sqlite3 connection (and cursor) per thread, for work outside a transaction:
-    no pool checkout, no reset on return. ``setup`` prepares a new connection (pragmas)."""
+    no pool checkout, no reset on return. ``setup`` prepares a new connection (pragmas).
+    Every connection is closed with the store (``close``)."""
 
     def __init__(self, database: str, url: str, setup: Callable[[Any], None]) -> None:
         self._database = str(Path(database).expanduser())
@@ -179,9 +183,9 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
     """A ``DriverSession`` in the thread's open transaction, or in a transaction of its
     own on a pooled DB-API connection that commits when the block ends.
 
-    A fraction of ``backend.connect()``'s cost: no ``Connection`` object, no events, no
-    reset on return. Code inside must not call ``backend.connect()`` (it would open a
-    second connection) unless a ``transaction()`` block is open.
+    A fraction of ``backend.connect()``'s cost: no ``Connection`` object and no events.
+    Code inside must not call ``backend.connect()`` (it would open a second connection
+    and wait for this one's write lock) unless a ``transaction()`` block is open.
     """
     current = backend.current
     raw_driver = backend.dialect != "duckdb"  # DuckDB's cursor() is a new connection
