@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import orjson
+from pydantic import BaseModel
 
 from runstore.backends._shared.results import ResultCodec, check_key
 from runstore.backends.sql.driver import SqliteConnections
@@ -28,9 +29,18 @@ __all__ = ["SqliteResultReader"]
 _COLUMNS: Final = ("status", "serializer", "size", "content_hash", "value",
                    "artifact_sha256", "artifact_media_type", "error", "metadata", "created_at")
 _SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM results WHERE key = ?"
-_trusted = ResultRecord.trusted
+# The common case (an inline success) needs fewer columns; every column read costs.
+_SELECT_LEAN: Final = ("SELECT status, serializer, size, content_hash, value, "
+                       "artifact_sha256, error, metadata, created_at FROM results WHERE key = ?")
+_FIELD_NAMES: Final = set(ResultRecord.model_fields)
 _loads = orjson.loads
 _from_iso = datetime.fromisoformat
+# pydantic's slot setters (see models.common.trusted), inlined on this hottest read
+_new = object.__new__
+_set_dict = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class SqliteResultReader:
@@ -45,28 +55,38 @@ class SqliteResultReader:
         """The record of ``key`` with its value decoded on access, or ``None``."""
         if type(key) is not str or "\x00" in key or not 0 < len(key) <= RESULT_KEY_MAX:
             check_key(key)  # raises, naming what is wrong
+        cursor = self._cursor()
         try:
-            found = self._cursor().execute(_SELECT, (key,)).fetchone()
+            found = cursor.execute(_SELECT_LEAN, (key,)).fetchone()
+            if found is None:
+                return None
+            if found[5] is not None or found[6] is not None:  # in artifacts, or a failure
+                return self._full(key, cursor.execute(_SELECT, (key,)).fetchone())
         except UnicodeEncodeError:
             check_key(key)
             raise
         except sqlite3.Error as exc:
             raise RunstoreError(f"{self._url}: database error: {exc}") from exc
-        if found is None:
-            return None
-        (status, serializer, size, digest, value, artifact_sha256, _media_type, error,
-         metadata, created) = found
-        if artifact_sha256 is not None or error is not None:
-            row = dict(zip(_COLUMNS, found, strict=True))
-            row["key"] = key
-            row["created_at"] = utc_from_driver(created)
-            return self._attach(record_from_row(row), value)
-        fields = {
+        status, serializer, size, digest, value, _, _, metadata, created = found
+        record = _new(ResultRecord)
+        _set_dict(record, "__dict__", {
             "key": key, "status": _STATUS[status], "serializer": serializer, "size": size,
             "content_hash": digest, "artifact": None, "error": None,
             "metadata": {} if metadata == "{}" else _loads(metadata),
             "created_at": _from_iso(created + "+00:00"),  # SQLite text: naive UTC
-        }
+        })
+        _set_fields_set(record, _FIELD_NAMES)  # shared: frozen records never change it
+        _set_extra(record, None)
         if serializer == "bytes":  # stored as given: the value needs no decoding
-            return _trusted(fields, value=value)
-        return self._attach(_trusted(fields), value)
+            _set_private(record, {"_loader": None, "_value": value, "_loaded": True})
+            return record
+        _set_private(record, {"_loader": None, "_value": None, "_loaded": True})
+        return self._attach(record, value)
+
+    def _full(self, key: str, found: tuple[Any, ...] | None) -> ResultRecord | None:
+        if found is None:  # deleted between the two reads
+            return None
+        row = dict(zip(_COLUMNS, found, strict=True))
+        row["key"] = key
+        row["created_at"] = utc_from_driver(row["created_at"])
+        return self._attach(record_from_row(row), row["value"])
