@@ -24,17 +24,15 @@ import shutil
 import sqlite3
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 
 import runstore
+from benchmarks._common import postgres_database
 from runstore.services.conversations import ImportReport, import_file
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -145,22 +143,6 @@ def runstore_import(url: str, data: Path, batch: int) -> tuple[float, ImportRepo
         return time.perf_counter() - started, report
 
 
-@contextmanager
-def postgres_database(admin: str) -> Iterator[str]:
-    """A throw-away database on the server of ``admin``; yields its plain URL."""
-    name = f"rs_bench_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(admin.replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield sa.make_url(admin).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        engine.dispose()
-
-
 def measure(title: str, messages: int, raw: Callable[[], float],
             ours: Callable[[], tuple[float, ImportReport]]) -> dict[str, float]:
     raw_s = raw()
@@ -197,9 +179,9 @@ def main(argv: list[str] | None = None) -> None:
         measure("SQLite", total,
                 lambda: raw_sqlite(folder / "raw.db", data, args.batch),
                 lambda: runstore_import(f"sqlite:///{folder / 'runstore.db'}", data, args.batch))
-        if args.postgres != "none":
-            with postgres_database(args.postgres) as raw_url, \
-                    postgres_database(args.postgres) as our_url:
+        with postgres_database(args.postgres) as raw_url, \
+                postgres_database(args.postgres) as our_url:
+            if raw_url is not None and our_url is not None:
                 measure("PostgreSQL", total,
                         lambda: raw_postgres(raw_url, data, args.batch),
                         lambda: runstore_import(our_url, data, args.batch))

@@ -27,10 +27,7 @@ def _sqlite_time(value: datetime | None) -> str | None:
 
 def _sqlite_rows(table: sa.Table, columns: Sequence[str],
                  rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
-    first = rows[0]
-    # Time columns still holding datetimes (callers may pass the text form already).
-    times = [n for n, name in enumerate(columns) if isinstance(table.c[name].type, UtcDateTime)
-             and not isinstance(first[n], str)]
+    times = [n for n, name in enumerate(columns) if isinstance(table.c[name].type, UtcDateTime)]
     if not times:
         return rows
     if len(times) == 1:

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, Final
 
 import orjson
-from pydantic import BaseModel
 
 from runstore.backends._shared.results import ResultCodec, check_key
 from runstore.backends.sql.driver import SqliteConnections
@@ -32,15 +31,9 @@ _SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM results WHERE key = ?"
 # The common case (an inline success) needs fewer columns; every column read costs.
 _SELECT_LEAN: Final = ("SELECT status, serializer, size, content_hash, value, "
                        "artifact_sha256, error, metadata, created_at FROM results WHERE key = ?")
-_FIELD_NAMES: Final = set(ResultRecord.model_fields)
+_trusted = ResultRecord.trusted
 _loads = orjson.loads
 _from_iso = datetime.fromisoformat
-# pydantic's slot setters (see models.common.trusted), inlined on this hottest read
-_new = object.__new__
-_set_dict = object.__setattr__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class SqliteResultReader:
@@ -68,20 +61,12 @@ class SqliteResultReader:
         except sqlite3.Error as exc:
             raise RunstoreError(f"{self._url}: database error: {exc}") from exc
         status, serializer, size, digest, value, _, _, metadata, created = found
-        record = _new(ResultRecord)
-        _set_dict(record, "__dict__", {
+        return self._attach(_trusted({
             "key": key, "status": _STATUS[status], "serializer": serializer, "size": size,
             "content_hash": digest, "artifact": None, "error": None,
             "metadata": {} if metadata == "{}" else _loads(metadata),
             "created_at": _from_iso(created + "+00:00"),  # SQLite text: naive UTC
-        })
-        _set_fields_set(record, _FIELD_NAMES)  # shared: frozen records never change it
-        _set_extra(record, None)
-        if serializer == "bytes":  # stored as given: the value needs no decoding
-            _set_private(record, {"_loader": None, "_value": value, "_loaded": True})
-            return record
-        _set_private(record, {"_loader": None, "_value": None, "_loaded": True})
-        return self._attach(record, value)
+        }), value)
 
     def _full(self, key: str, found: tuple[Any, ...] | None) -> ResultRecord | None:
         if found is None:  # deleted between the two reads

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import orjson
@@ -20,7 +19,6 @@ from runstore.backends._shared.logs import (
     prepare_events,
 )
 from runstore.backends.sql.bulk import insert_rows
-from runstore.backends.sql.dialects.sqlite import sqlite_time
 from runstore.backends.sql.driver import Prepared, fetch
 from runstore.backends.sql.repositories.log_transfer import SqlLogTransfer
 from runstore.backends.sql.schema import log_events, log_records, log_runs
@@ -111,10 +109,6 @@ def _query_statement(shape: frozenset[str]) -> sa.Select[Any]:
         sa.bindparam("limit", type_=sa.Integer))
 
 
-def _same(value: datetime) -> datetime:
-    return value
-
-
 def _like(text: str) -> str:
     escaped = text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
     return f"%{escaped}%"
@@ -158,9 +152,7 @@ class SqlLogRepository(SqlLogTransfer):
                         conn.execute(log_runs.update().where(log_runs.c.run_id == run_id)
                                      .values(last_seq=new_last,
                                              max_level=max(top, current.max_level)))
-                    # Times in the driver's form here, in the one pass over the batch.
-                    stamp = sqlite_time if self._backend.dialect == "sqlite" else _same
-                    rows = [(run_id, last + n, stamp(e.ts), e.level, e.message,
+                    rows = [(run_id, last + n, e.ts, e.level, e.message,
                              e.data, e.task_id, e.attempt_id, e.kind)
                             for n, e in enumerate(prepared, start=1)]
                     insert_rows(self._backend, conn, log_events, _EVENT_COLUMNS, rows)
