@@ -97,9 +97,12 @@ def utcnow() -> datetime:
 
 def ensure_utc(value: datetime) -> datetime:
     """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
-    if value.tzinfo is None:
+    if value.tzinfo is UTC:
+        return value
+    offset = value.utcoffset()
+    if offset is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return value.replace(tzinfo=UTC) if not offset else value.astimezone(UTC)
 
 
 def validate_id(value: object, *, what: str = "id") -> str:

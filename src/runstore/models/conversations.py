@@ -8,7 +8,7 @@ bytes in the artifact store by sha256.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
 import orjson
@@ -60,7 +60,7 @@ class Conversation(Record):
     @field_validator("created_at", "updated_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _utc(value)
+        return None if value is None else ensure_utc(value)
 
     @model_validator(mode="after")
     def _check(self) -> Conversation:
@@ -105,7 +105,7 @@ class Message(Record):
     @field_validator("created_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _utc(value)
+        return None if value is None else ensure_utc(value)
 
     @property
     def text(self) -> str:
@@ -133,14 +133,6 @@ class Attachment(Record):
     sha256: str = Field(pattern=SHA256_PATTERN)
     metadata: JsonObject = Field(default_factory=dict)
 
-
-
-def _utc(value: datetime) -> datetime:
-    """``ensure_utc``, cheaper for the common case of a value already at offset zero."""
-    offset = value.utcoffset()
-    if offset is not None and not offset:
-        return value if value.tzinfo is UTC else value.replace(tzinfo=UTC)
-    return ensure_utc(value)
 
 
 def encode_conversation_cursor(conversation: Conversation) -> str:

@@ -109,18 +109,15 @@ def parse_line(line: bytes | str, *, where: str = "line") -> ParsedConversation:
     if not isinstance(cid, str) or not ID_PATTERN.fullmatch(cid):
         coerce(Conversation, document, what=f"{where}: conversation")  # names the problem
         raise InvalidInput(f"{where}: invalid conversation id {cid!r}")
-    found: list[dict[str, Any]] = []
-    for index, raw in enumerate(raw_messages):
-        if not isinstance(raw, dict):
+    for index, raw in enumerate(raw_messages):  # completed in place: they are ours
+        if type(raw) is not dict:
             raise InvalidInput(f"{where}: message [{index}] must be an object")
-        if raw.get("conversation_id", cid) != cid:
+        if raw.setdefault("conversation_id", cid) != cid:
             raise InvalidInput(f"{where}: message [{index}] belongs to another conversation")
-        if "id" in raw and "position" in raw:
-            found.append({**raw, "conversation_id": cid})
-            continue
-        position = raw.get("position", index)
-        found.append({"id": f"m{position}", "position": position, **raw,
-                      "conversation_id": cid})
+        if "id" not in raw:
+            raw["id"] = f"m{raw.setdefault('position', index)}"
+        elif "position" not in raw:
+            raw["position"] = index
     references: list[dict[str, Any]] = []
     uploads: list[tuple[dict[str, Any], bytes]] = []
     for index, raw in enumerate(raw_attachments):
@@ -143,7 +140,7 @@ def parse_line(line: bytes | str, *, where: str = "line") -> ParsedConversation:
             raise InvalidInput(f"{what}: unknown field {sorted(unknown)[0]!r} next to "
                                f"data_base64; known: {', '.join(sorted(_UPLOAD_FIELDS))}")
         uploads.append((values, data))
-    return ParsedConversation(where, document, found, references, uploads)
+    return ParsedConversation(where, document, raw_messages, references, uploads)
 
 
 def import_lines(store: Store, lines: Iterable[bytes], *, batch_size: int = 100,
@@ -185,7 +182,7 @@ def _import(store: Store, lines: Iterable[bytes], batch_size: int, progress: Pro
     consumed = 0
     for number, line in enumerate(lines, start=1):
         consumed += len(line)
-        if not line.strip():
+        if not line or line.isspace():  # (isspace stops at the first other byte)
             continue
         batch.append(parse_line(line, where=f"{source_name} {number}"))
         if len(batch) >= batch_size:

@@ -54,6 +54,9 @@ class Kind(Generic[M]):
     fields: frozenset[str]
     fill: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
     document: Callable[[M], dict[str, Any]]
+    # A plain dict's normal-form document without building the record (``None`` when
+    # only the model can tell); the record is then built when first asked for.
+    fast_document: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
 
     def key(self, record: M) -> Key:
         if len(self.key_fields) == 1:
@@ -80,15 +83,27 @@ class Kind(Generic[M]):
 class Prepared(Generic[M]):
     """A validated record, its key, its JSON document and the hash of that document.
 
-    (A plain slotted class: made once per record on bulk paths, so it stays cheap.)"""
+    Given no record (a document checked without the model), the record is built from
+    the document when first asked for. (A plain slotted class: made once per record on
+    bulk paths, so it stays cheap.)"""
 
-    __slots__ = ("digest", "document", "key", "record")
+    __slots__ = ("_model", "_record", "digest", "document", "key")
 
-    def __init__(self, key: Key, record: M, document: dict[str, Any], digest: str) -> None:
+    def __init__(self, key: Key, record: M | None, document: dict[str, Any], digest: str,
+                 model: type[M] | None = None) -> None:
         self.key = key
-        self.record = record
+        self._record = record
+        self._model = model
         self.document = document
         self.digest = digest
+
+    @property
+    def record(self) -> M:
+        record = self._record
+        if record is None:
+            assert self._model is not None
+            record = self._record = self._model.model_validate(self.document)
+        return record
 
 
 class _Pending:
@@ -113,8 +128,21 @@ class Batch(Generic[M]):
         self._items: list[Prepared[M] | _Pending] = []
         self._valid_ids: set[object] = set()
         seen: set[Key] = set()
+        pair = len(kind.key_fields) == 2
+        valid = self._valid_ids
         for index, value in enumerate(values):
-            item = self._item(kind, value, index)
+            item: Prepared[M] | _Pending
+            if type(value) is dict:  # the bulk case, inline: a key of known-valid ids
+                key = (value.get("conversation_id"), value.get("id")) if pair \
+                    else (value.get("id"),)
+                try:
+                    known = valid.issuperset(key)
+                except TypeError:  # an unhashable id: _item names it
+                    known = False
+                item = (_Pending(key, index, value) if known  # type: ignore[arg-type]
+                        else self._item(kind, value, index))
+            else:
+                item = self._item(kind, value, index)
             if item.key in seen:
                 raise InvalidInput(f"{kind.what} {item.key[-1]!r}"
                                    + (f" of conversation {item.key[0]!r}" if len(item.key) > 1
@@ -130,16 +158,15 @@ class Batch(Generic[M]):
             else (value.get("id"),)
         valid = self._valid_ids
         for part in key:
-            if part not in valid:
-                if not isinstance(part, str) or not ID_PATTERN.fullmatch(part):
-                    return kind.prepare(value, index)  # raises InvalidInput naming the id
-                valid.add(part)
+            if not isinstance(part, str) or (part not in valid
+                                             and not ID_PATTERN.fullmatch(part)):
+                return kind.prepare(value, index)  # raises InvalidInput naming the id
+            valid.add(part)
         return _Pending(key, index, value)  # type: ignore[arg-type]
 
     def _raw_digest(self, value: Mapping[str, Any]) -> str | None:
         """The hash of a mapping as given, when it has only the record's fields."""
-        fields = self.kind.fields
-        if not value.keys() <= fields:
+        if not value.keys() <= self.kind.fields:
             return None
         filled = self.kind.fill(value)
         if filled is None:
@@ -168,12 +195,18 @@ class Batch(Generic[M]):
         Raises ``InvalidInput`` for the first bad record; call it before writing.
         """
         found: list[Prepared[M]] = []
+        kind = self.kind
+        fast = kind.fast_document
         for item in self._items:
             current = stored.get(item.key)
             if isinstance(item, _Pending):
-                if current is not None and self._raw_digest(item.value) == current:
+                value = item.value
+                if current is not None and self._raw_digest(value) == current:
                     continue
-                prepared = self.kind.prepare(item.value, item.index)
+                # (a pending item's key is made of valid ids, so the document's is the same)
+                document = fast(value) if fast is not None and type(value) is dict else None
+                prepared = (kind.prepare(value, item.index) if document is None else
+                            Prepared(item.key, None, document, digest(document), kind.model))
             else:
                 prepared = item
             if prepared.digest != current:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final, TypeVar
 from pydantic import BaseModel
 
 from runstore.backends._shared.conversation_batches import Batch, Kind, Prepared, digest
+from runstore.backends._shared.message_shape import message_document as fast_message_document
 from runstore.backends._shared.transfer import as_records, check_record_type
 from runstore.errors import InvalidInput, NotFound, UnsupportedOperation
 from runstore.models.common import Page, coerce, validate_id
@@ -124,10 +125,19 @@ _MESSAGE_REQUIRED: Final = frozenset(("id", "conversation_id", "position", "role
 _MESSAGE_FIELDS: Final = 7
 
 
+def _compact(content: object) -> bool:
+    """Whether a message's content is in normal form already: text, or parts without
+    ``None`` values."""
+    if type(content) is str:
+        return True
+    if type(content) is not list:
+        return False
+    return all(type(part) is dict and None not in part.values() for part in content)
+
+
 def _fill_message(value: Mapping[str, Any]) -> Mapping[str, Any] | None:
     content = value.get("content")
-    compact = type(content) is str or (type(content) is list and all(
-        type(part) is dict and None not in part.values() for part in content))
+    compact = _compact(content)
     if compact and len(value) == _MESSAGE_FIELDS:
         return value  # every field is there (the caller checked there are no others)
     filled = _filled(value, _MESSAGE_REQUIRED, {"created_at": None, "metadata": {}})
@@ -143,7 +153,7 @@ MESSAGES: Final = Kind(
     Message, "message", ("conversation_id", "id"),
     frozenset(("id", "conversation_id", "position", "role", "content", "created_at",
                "metadata")),
-    _fill_message, message_document)
+    _fill_message, message_document, fast_message_document)
 ATTACHMENTS: Final = Kind(
     Attachment, "attachment", ("conversation_id", "id"),
     frozenset(("id", "conversation_id", "message_id", "name", "media_type", "size", "sha256",

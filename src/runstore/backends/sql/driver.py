@@ -37,7 +37,8 @@ from runstore.errors import BackendUnavailable, InvalidInput, RunstoreError
 if TYPE_CHECKING:
     from runstore.backends.sql.backend import SqlBackend
 
-__all__ = ["DriverSession", "Prepared", "SqliteConnections", "fetch", "session"]
+__all__ = ["DriverSession", "Prepared", "SqliteConnections", "fetch", "on_connection",
+           "session"]
 
 Row = tuple[Any, ...]
 
@@ -173,6 +174,15 @@ class DriverSession:
         """The first row of a query, or ``None``."""
         rows = self.fetchall(prepared, params)
         return rows[0] if rows else None
+
+
+def on_connection(conn: sa.Connection) -> DriverSession:
+    """A ``DriverSession`` in the transaction ``conn`` has open (for a bulk read or
+    write inside code that holds a SQLAlchemy connection)."""
+    if conn.dialect.name == "duckdb":  # DuckDB's cursor() is a new connection
+        return DriverSession(None, conn)
+    driver_connection: Any = conn.connection.driver_connection
+    return DriverSession(driver_connection.cursor(), conn)
 
 
 _BEGIN = {True: "BEGIN IMMEDIATE", False: "BEGIN"}

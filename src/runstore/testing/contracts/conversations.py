@@ -143,6 +143,19 @@ class ConversationsContract(StoreFixtures):
         with pytest.raises(InvalidInput, match="JSON"):
             store.conversations.save_conversation(
                 {"id": unique_id("c"), "source": "x", "metadata": {"big": 2**70}})
+        cid = unique_id("c")
+        store.conversations.save_conversation({"id": cid, "source": "x"})
+        with pytest.raises(InvalidInput, match="message \\[0\\]: id"):
+            store.conversations.save_messages([{"id": ["m0"], "conversation_id": cid,
+                                                "position": 0, "role": "user",
+                                                "content": "an unhashable id"}])
+        with pytest.raises(InvalidInput, match="message \\[1\\]: metadata"):
+            store.conversations.save_messages([
+                {"id": "m0", "conversation_id": cid, "position": 0, "role": "user",
+                 "content": "fine"},
+                {"id": "m1", "conversation_id": cid, "position": 1, "role": "user",
+                 "content": "metadata JSON cannot hold", "metadata": {"x": (1, 2)}}])
+        assert store.conversations.get_messages(cid) == []
         with pytest.raises(InvalidInput):
             store.conversations.get_conversation("../etc")
 

@@ -9,8 +9,9 @@ content is therefore read-only.
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import orjson
@@ -19,6 +20,7 @@ from pydantic import BaseModel
 
 from runstore.backends._shared.conversation_batches import Batch, Prepared
 from runstore.backends._shared.conversations import conversation_not_found
+from runstore.backends.sql import driver
 from runstore.backends.sql.bulk import insert_rows
 from runstore.backends.sql.schema.conversations import conversations
 from runstore.models.conversations import Attachment, Conversation, Message
@@ -43,12 +45,14 @@ __all__ = [
     "write",
 ]
 
-_KEYS: Final = 2000  # keys per lookup query: at most 4,000 bound parameters
+_KEYS: Final = 2000  # bound parameters per lookup query
+_ANALYZE_FIRST: Final = 1000
 _ANALYZE_EVERY: Final = 100_000
 # From this many records per conversation on, a lookup reads every row of the
 # conversations (one index range each) rather than probing each id.
 _WHOLE: Final = 8
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 CONVERSATION_COLUMNS: Final = ("id", "source", "run_id", "title", "created_at", "updated_at",
                                "metadata", "content_hash")
@@ -69,9 +73,9 @@ def conversation_row(item: Prepared[Conversation]) -> tuple[Any, ...]:
 
 
 def message_row(item: Prepared[Message]) -> tuple[Any, ...]:
-    m, document = item.record, item.document
-    return (m.conversation_id, m.id, m.position, m.role, _json(document["content"]),
-            m.created_at, _json(m.metadata), item.digest)
+    d = item.document  # (the record may not be built: see Prepared)
+    return (d["conversation_id"], d["id"], d["position"], d["role"], _json(d["content"]),
+            d["created_at"], _json(d["metadata"]), item.digest)
 
 
 def attachment_row(item: Prepared[Attachment]) -> tuple[Any, ...]:
@@ -114,42 +118,67 @@ def require_conversations(conn: sa.Connection, ids: Sequence[str]) -> None:
 
 def existing_keys(conn: sa.Connection, table: sa.Table,
                   keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
-    """The stored ``content_hash`` of each of ``keys`` that exists in ``table``.
+    """The stored ``content_hash`` of each of ``keys`` that exists in ``table`` (and
+    perhaps of other records of the same conversations).
 
     Keys are ``(id,)`` for conversations and ``(conversation_id, id)`` for the others;
-    the latter are queried by ``conversation_id IN (...)`` (plus ``id IN (...)`` when
-    few records per conversation are asked for) per chunk, keeping only the pairs
-    asked for.
+    the latter are read a whole conversation at a time (``conversation_id IN (...)``),
+    or, when few records per conversation are asked for, by their ids too. Runs on the
+    DB-API cursor: a re-import reads back every hash it saves.
     """
-    wanted = set(keys)
+    db = driver.on_connection(conn)
+    dialect = conn.dialect
     stored: dict[tuple[str, ...], str] = {}
-    ordered = list(dict.fromkeys(keys))
-    for start in range(0, len(ordered), _KEYS):
-        chunk = ordered[start:start + _KEYS]
-        if table is conversations:
-            by_id = sa.select(table.c.id, table.c.content_hash).where(
-                table.c.id.in_([key[0] for key in chunk]))
-            for record_id, digest in conn.execute(by_id).all():
-                stored[(record_id,)] = digest
-            continue
-        parents = sorted({key[0] for key in chunk})
-        by_pair = sa.select(table.c.conversation_id, table.c.id, table.c.content_hash).where(
-            table.c.conversation_id.in_(parents))
-        if len(chunk) < _WHOLE * len(parents):  # a few records each: probe their ids too
-            by_pair = by_pair.where(table.c.id.in_(sorted({key[1] for key in chunk})))
-        for conversation_id, record_id, digest in conn.execute(by_pair).all():
-            key = (conversation_id, record_id)
-            if key in wanted:
-                stored[key] = digest
+    parents = list(dict.fromkeys(key[0] for key in keys))
+    if table is conversations:
+        for chunk in _chunks(parents, _KEYS):
+            found = db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
+            stored.update(((record_id,), digest) for record_id, digest in found)
+    elif len(keys) >= _WHOLE * len(parents):
+        for chunk in _chunks(parents, _KEYS):
+            found = db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
+            stored.update(((parent, record_id), digest) for parent, record_id, digest in found)
+    else:
+        for pairs in _chunks(list(dict.fromkeys(keys)), _KEYS // 2):
+            chunk = sorted({key[0] for key in pairs})
+            ids = sorted({key[1] for key in pairs})
+            found = db.fetchall(_lookup(dialect, table, len(chunk), len(ids)),
+                                _numbered(chunk, ids))
+            stored.update(((parent, record_id), digest) for parent, record_id, digest in found)
     return stored
 
 
+def _chunks(values: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+@functools.lru_cache(maxsize=256)
+def _lookup(dialect: sa.Dialect, table: sa.Table, parents: int, ids: int) -> driver.Prepared:
+    """``SELECT [conversation_id,] id, content_hash`` for ``parents`` conversation ids
+    (or, on the conversations table, ids) and ``ids`` record ids, bound as p0, p1..."""
+    marks: list[sa.BindParameter[str]] = [sa.bindparam(f"p{n}") for n in range(parents + ids)]
+    if table is conversations:
+        return driver.Prepared(sa.select(table.c.id, table.c.content_hash)
+                        .where(table.c.id.in_(marks)), dialect)
+    query = sa.select(table.c.conversation_id, table.c.id, table.c.content_hash).where(
+        table.c.conversation_id.in_(marks[:parents]))
+    if ids:
+        query = query.where(table.c.id.in_(marks[parents:]))
+    return driver.Prepared(query, dialect)
+
+
+def _numbered(*groups: Sequence[str]) -> dict[str, str]:
+    values = [value for group in groups for value in group]
+    return {f"p{n}": value for n, value in enumerate(values)}
+
+
 def changed_items(conn: sa.Connection, table: sa.Table, batch: Batch[M]
-                  ) -> tuple[list[Prepared[M]], set[tuple[str, ...]]]:
+                  ) -> tuple[list[Prepared[M]], Container[tuple[str, ...]]]:
     """The records of ``batch`` whose content differs from what ``table`` holds, and the
     keys that are stored (whose rows a write must replace)."""
     stored = existing_keys(conn, table, batch.keys)
-    return batch.changed(stored), set(stored)
+    return batch.changed(stored), stored.keys()
 
 
 class Statistics:
@@ -157,29 +186,36 @@ class Statistics:
 
     The hash lookups are planned from the table's statistics; a table that grew by bulk
     inserts faster than autovacuum analyzes it is planned as if it were tiny, and every
-    lookup becomes a sequential scan (a re-import then takes longer than the import).
-    After every ``_ANALYZE_EVERY`` rows this process inserted into a table, ``ANALYZE``
-    it (a sampled, bounded-time operation). Other dialects need nothing.
+    lookup becomes a sequential scan (an import slows down as it goes, and a re-import
+    takes longer than the import). So ``ANALYZE`` (sampled, bounded in time) a table
+    each time the rows this process inserted into it have doubled since it last did,
+    from ``_ANALYZE_FIRST`` rows, and then every ``_ANALYZE_EVERY``. Other dialects need
+    nothing.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: dict[str, int] = {}
+        self._analyzed: dict[str, int] = {}  # rows inserted up to the last ANALYZE
 
     def inserted(self, backend: SqlBackend, conn: sa.Connection, table: sa.Table,
                  count: int) -> None:
         if backend.dialect != "postgresql" or not count:
             return
+        name = table.name
         with self._lock:
-            pending = self._pending.get(table.name, 0) + count
-            due = pending >= _ANALYZE_EVERY
-            self._pending[table.name] = 0 if due else pending
+            pending = self._pending.get(name, 0) + count
+            analyzed = self._analyzed.get(name, 0)
+            due = pending >= min(_ANALYZE_EVERY, max(_ANALYZE_FIRST, analyzed))
+            if due:
+                self._analyzed[name] = analyzed + pending
+            self._pending[name] = 0 if due else pending
         if due:
-            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+            conn.exec_driver_sql(f'ANALYZE "{name}"')
 
 
 def write(backend: SqlBackend, conn: sa.Connection, table: sa.Table, columns: Sequence[str],
-          found: tuple[Sequence[Prepared[Any]], set[tuple[str, ...]]],
+          found: tuple[Sequence[Prepared[Any]], Container[tuple[str, ...]]],
           to_row: Callable[[Prepared[Any]], tuple[Any, ...]],
           statistics: Statistics | None = None) -> int:
     """Write what :func:`changed_items` found: delete the stored rows that changed, then
