@@ -51,7 +51,6 @@ class Kind(Generic[M]):
     model: type[M]
     what: str
     key_fields: tuple[str, ...]
-    fields: frozenset[str]
     fill: Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
     document: Callable[[M], dict[str, Any]]
     # A plain dict's normal-form document without building the record (``None`` when
@@ -127,11 +126,10 @@ class Batch(Generic[M]):
         self.kind = kind
         self._items: list[Prepared[M] | _Pending] = []
         self._valid_ids: set[object] = set()
-        seen: set[Key] = set()
         pair = len(kind.key_fields) == 2
         valid = self._valid_ids
+        items = self._items
         for index, value in enumerate(values):
-            item: Prepared[M] | _Pending
             if type(value) is dict:  # the bulk case, inline: a key of known-valid ids
                 key = (value.get("conversation_id"), value.get("id")) if pair \
                     else (value.get("id"),)
@@ -139,16 +137,22 @@ class Batch(Generic[M]):
                     known = valid.issuperset(key)
                 except TypeError:  # an unhashable id: _item names it
                     known = False
-                item = (_Pending(key, index, value) if known  # type: ignore[arg-type]
-                        else self._item(kind, value, index))
-            else:
-                item = self._item(kind, value, index)
-            if item.key in seen:
-                raise InvalidInput(f"{kind.what} {item.key[-1]!r}"
-                                   + (f" of conversation {item.key[0]!r}" if len(item.key) > 1
-                                      else "") + " appears twice in one call")
-            seen.add(item.key)
-            self._items.append(item)
+                if known:
+                    items.append(_Pending(key, index, value))  # type: ignore[arg-type]
+                    continue
+            items.append(self._item(kind, value, index))
+        keys = self.keys
+        if len(set(keys)) != len(keys):
+            self._duplicate(keys)
+
+    def _duplicate(self, keys: list[Key]) -> None:
+        seen: set[Key] = set()
+        for key in keys:
+            if key in seen:
+                raise InvalidInput(f"{self.kind.what} {key[-1]!r}"
+                                   + (f" of conversation {key[0]!r}" if len(key) > 1 else "")
+                                   + " appears twice in one call")
+            seen.add(key)
 
     def _item(self, kind: Kind[M], value: object, index: int) -> Prepared[M] | _Pending:
         if type(value) is not dict and (isinstance(value, kind.model)
@@ -164,17 +168,16 @@ class Batch(Generic[M]):
             valid.add(part)
         return _Pending(key, index, value)  # type: ignore[arg-type]
 
-    def _raw_digest(self, value: Mapping[str, Any]) -> str | None:
-        """The hash of a mapping as given, when it has only the record's fields."""
-        if not value.keys() <= self.kind.fields:
-            return None
-        filled = self.kind.fill(value)
-        if filled is None:
-            return None
+    def _unchanged(self, value: Mapping[str, Any], current: str) -> bool:
+        """Whether the mapping as given, or with its defaults filled in, hashes to the
+        stored ``current`` (it is then the stored record: see the module docstring)."""
         try:
-            return digest(filled)
-        except InvalidInput:
-            return None
+            if digest(value) == current:
+                return True
+            filled = self.kind.fill(value)
+            return filled is not None and filled is not value and digest(filled) == current
+        except InvalidInput:  # not JSON as it is
+            return False
 
     def __len__(self) -> int:
         return len(self._items)
@@ -201,7 +204,7 @@ class Batch(Generic[M]):
             current = stored.get(item.key)
             if isinstance(item, _Pending):
                 value = item.value
-                if current is not None and self._raw_digest(value) == current:
+                if current is not None and self._unchanged(value, current):
                     continue
                 # (a pending item's key is made of valid ids, so the document's is the same)
                 document = fast(value) if fast is not None and type(value) is dict else None

@@ -117,10 +117,8 @@ def _fill_conversation(value: Mapping[str, Any]) -> dict[str, Any] | None:
     return filled
 
 
-CONVERSATIONS: Final = Kind(
-    Conversation, "conversation", ("id",),
-    frozenset(("id", "source", "run_id", "title", "created_at", "updated_at", "metadata")),
-    _fill_conversation, conversation_document)
+CONVERSATIONS: Final = Kind(Conversation, "conversation", ("id",), _fill_conversation,
+                            conversation_document)
 _MESSAGE_REQUIRED: Final = frozenset(("id", "conversation_id", "position", "role", "content"))
 _MESSAGE_FIELDS: Final = 7
 
@@ -138,8 +136,8 @@ def _compact(content: object) -> bool:
 def _fill_message(value: Mapping[str, Any]) -> Mapping[str, Any] | None:
     content = value.get("content")
     compact = _compact(content)
-    if compact and len(value) == _MESSAGE_FIELDS:
-        return value  # every field is there (the caller checked there are no others)
+    if compact and len(value) >= _MESSAGE_FIELDS:
+        return value  # nothing to fill in
     filled = _filled(value, _MESSAGE_REQUIRED, {"created_at": None, "metadata": {}})
     if filled is not None and not compact:
         if type(content) is not list or not all(type(part) is dict for part in content):
@@ -149,15 +147,10 @@ def _fill_message(value: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return filled
 
 
-MESSAGES: Final = Kind(
-    Message, "message", ("conversation_id", "id"),
-    frozenset(("id", "conversation_id", "position", "role", "content", "created_at",
-               "metadata")),
-    _fill_message, message_document, fast_message_document)
+MESSAGES: Final = Kind(Message, "message", ("conversation_id", "id"), _fill_message,
+                       message_document, fast_message_document)
 ATTACHMENTS: Final = Kind(
     Attachment, "attachment", ("conversation_id", "id"),
-    frozenset(("id", "conversation_id", "message_id", "name", "media_type", "size", "sha256",
-               "metadata")),
     lambda value: _filled(value, frozenset(("id", "conversation_id", "name", "size", "sha256")),
                           {"message_id": None, "media_type": None, "metadata": {}}),
     attachment_document)
