@@ -106,13 +106,12 @@ class ResultCodec:
             artifact = self.artifacts.put(data, media_type=codec.media_type)
             inline = None
         # Every field was checked above: skip pydantic's validation (a put is a hot path).
-        record = ResultRecord.trusted({
+        return self.record({
             "key": key, "status": ResultStatus.SUCCESS, "serializer": serializer,
             "size": len(data), "content_hash": digest, "artifact": artifact, "error": None,
             "metadata": meta,
             "created_at": utcnow() if created_at is None else ensure_utc(created_at),
-        })
-        return self.attach(record, inline), inline
+        }, inline), inline
 
     def failure(self, key: str, error: BaseException | str | ResultError,
                 metadata: Mapping[str, Any] | None) -> ResultRecord:
@@ -126,6 +125,15 @@ class ResultCodec:
                 f"error must be an exception or a message, not {type(error).__name__}")
         return ResultRecord(key=key, status=ResultStatus.FAILURE, error=detail,
                             metadata=_metadata(metadata), created_at=utcnow())
+
+    def record(self, fields: dict[str, Any], inline: bytes | None) -> ResultRecord:
+        """A record of ``fields`` read back from storage (trusted: every field, of the
+        right type), its value decoded on first access: ``attach`` in one step, for the
+        common inline success of hot reads and writes."""
+        if (inline is not None and fields["serializer"] == "bytes" and not self.verify_inline
+                and fields["status"] is ResultStatus.SUCCESS):
+            return ResultRecord.trusted(fields, value=inline)  # decoding bytes: the identity
+        return self.attach(ResultRecord.trusted(fields), inline)
 
     def attach(self, record: ResultRecord, inline: bytes | None) -> ResultRecord:
         """Give ``record`` the loader that decodes its value on first access."""

@@ -21,7 +21,7 @@ from runstore.backends.sql.result_rows import STATUS as _STATUS
 from runstore.backends.sql.result_rows import record_from_row
 from runstore.backends.sql.schema.types import utc_from_driver
 from runstore.errors import RunstoreError
-from runstore.models.results import RESULT_KEY_MAX, ResultRecord
+from runstore.models.results import RESULT_KEY_MAX, ResultRecord, ResultStatus
 
 __all__ = ["SqliteResultReader"]
 
@@ -30,8 +30,8 @@ _COLUMNS: Final = ("status", "serializer", "size", "content_hash", "value",
 _SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM results WHERE key = ?"
 # The common case (an inline success) needs fewer columns; every column read costs.
 _SELECT_LEAN: Final = ("SELECT status, serializer, size, content_hash, value, "
-                       "artifact_sha256, error, metadata, created_at FROM results WHERE key = ?")
-_trusted = ResultRecord.trusted
+                       "artifact_sha256, metadata, created_at FROM results WHERE key = ?")
+_SUCCESS: Final = ResultStatus.SUCCESS
 _loads = orjson.loads
 _from_iso = datetime.fromisoformat
 
@@ -43,6 +43,7 @@ class SqliteResultReader:
         self._cursor = readers.cursor
         self._url = url
         self._attach = codec.attach
+        self._record = codec.record
 
     def __call__(self, key: str) -> ResultRecord | None:
         """The record of ``key`` with its value decoded on access, or ``None``."""
@@ -53,20 +54,21 @@ class SqliteResultReader:
             found = cursor.execute(_SELECT_LEAN, (key,)).fetchone()
             if found is None:
                 return None
-            if found[5] is not None or found[6] is not None:  # in artifacts, or a failure
+            status = _STATUS[found[0]]
+            if status is not _SUCCESS or found[5] is not None:  # a failure, or in artifacts
                 return self._full(key, cursor.execute(_SELECT, (key,)).fetchone())
         except UnicodeEncodeError:
             check_key(key)
             raise
         except sqlite3.Error as exc:
             raise RunstoreError(f"{self._url}: database error: {exc}") from exc
-        status, serializer, size, digest, value, _, _, metadata, created = found
-        return self._attach(_trusted({
-            "key": key, "status": _STATUS[status], "serializer": serializer, "size": size,
+        _, serializer, size, digest, value, _, metadata, created = found
+        return self._record({
+            "key": key, "status": status, "serializer": serializer, "size": size,
             "content_hash": digest, "artifact": None, "error": None,
             "metadata": {} if metadata == "{}" else _loads(metadata),
             "created_at": _from_iso(created + "+00:00"),  # SQLite text: naive UTC
-        }), value)
+        }, value)
 
     def _full(self, key: str, found: tuple[Any, ...] | None) -> ResultRecord | None:
         if found is None:  # deleted between the two reads
