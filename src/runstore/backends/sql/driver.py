@@ -221,7 +221,8 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
     with backend.serial, _translated(backend):
         raw = backend.engine.raw_connection()
         try:
-            cursor = raw.cursor()
+            # psycopg reads rows faster in the binary protocol (times above all)
+            cursor = raw.cursor(binary=True) if _binary(backend, write) else raw.cursor()
             if backend.dialect == "sqlite":
                 cursor.execute(_BEGIN[write])
             try:
@@ -232,6 +233,10 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
             raw.commit()
         finally:
             raw.close()
+
+
+def _binary(backend: SqlBackend, write: bool) -> bool:
+    return not write and backend.dialect == "postgresql"
 
 
 @contextmanager
