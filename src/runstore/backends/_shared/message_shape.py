@@ -80,12 +80,15 @@ def message_document(value: dict[str, Any]) -> dict[str, Any] | None:
         return None
     content = document["content"]
     metadata = document.setdefault("metadata", {})
-    if type(content) is list:
-        content = document["content"] = [{k: v for k, v in part.items() if v is not None}
-                                         for part in content]
-        if not _plain_json([content, metadata]):
-            return None
-    elif metadata and not _plain_json(metadata):
+    free = [metadata]  # the values only a JSON round trip can vouch for
+    if type(content) is list:  # (a new list: ours to complete too)
+        for index, given in enumerate(content):
+            part = given
+            if None in part.values():  # unset, as the model's document leaves it
+                part = content[index] = {k: v for k, v in given.items() if v is not None}
+            if "data" in part:
+                free.append(part["data"])
+    if (metadata or len(free) > 1) and not _plain_json(free):
         return None
     created_at = document.get("created_at")
     if created_at is None:
