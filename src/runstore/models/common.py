@@ -7,7 +7,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any, Generic, TypeVar
@@ -29,6 +29,7 @@ __all__ = [
     "ensure_utc",
     "new_id",
     "trusted",
+    "trusted_factory",
     "utcnow",
     "validate_id",
 ]
@@ -65,9 +66,6 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
-_FIELDS_SET: dict[type[BaseModel], set[str]] = {}
-
-
 def trusted(cls: type[M], fields: dict[str, Any],
             private: dict[str, Any] | None = None) -> M:
     """An instance of the frozen model ``cls`` from values already validated, without
@@ -77,17 +75,34 @@ def trusted(cls: type[M], fields: dict[str, Any],
     ``cls`` with a value of the right type (it becomes the instance's ``__dict__``), and
     ``private`` the private attributes of a model that has any.
     """
-    names = _FIELDS_SET.get(cls)
-    if names is None:
-        assert cls.model_config.get("frozen"), f"{cls.__name__} is not frozen"
-        # Shared by every instance: frozen models never add to it, copies copy it.
-        names = _FIELDS_SET[cls] = set(cls.__pydantic_fields__)
-    record = _new(cls)
-    _set_attr(record, "__dict__", fields)
-    _set_fields_set(record, names)
-    _set_extra(record, None)
-    _set_private(record, private)
+    build: Callable[[dict[str, Any]], M] | None = _BUILDERS.get(cls)
+    if build is None:
+        build = _BUILDERS[cls] = trusted_factory(cls)
+    record = build(fields)
+    if private is not None:
+        _set_private(record, private)
     return record
+
+
+def trusted_factory(cls: type[M]) -> Callable[[dict[str, Any]], M]:
+    """``trusted`` for the model ``cls`` as a function of the fields alone, for loops
+    that build many records of one model."""
+    assert cls.model_config.get("frozen"), f"{cls.__name__} is not frozen"
+    # Shared by every instance: frozen models never add to it, copies copy it.
+    names = set(cls.__pydantic_fields__)
+
+    def build(fields: dict[str, Any]) -> M:
+        record = _new(cls)
+        _set_attr(record, "__dict__", fields)
+        _set_fields_set(record, names)
+        _set_extra(record, None)
+        _set_private(record, None)
+        return record
+
+    return build
+
+
+_BUILDERS: dict[type[Any], Callable[[dict[str, Any]], Any]] = {}
 
 
 def utcnow() -> datetime:

@@ -24,7 +24,7 @@ from runstore.backends.sql.repositories.log_transfer import SqlLogTransfer
 from runstore.backends.sql.schema import log_events, log_records, log_runs
 from runstore.backends.sql.schema.types import raw_time, utc_from_driver
 from runstore.errors import AlreadyExists, Conflict
-from runstore.models.common import Page, trusted
+from runstore.models.common import Page, trusted, trusted_factory
 from runstore.models.logs import (
     LogEvent,
     LogFilter,
@@ -50,13 +50,18 @@ _EVENT_SELECT: Final = (log_events.c.seq, raw_time(log_events.c.ts), log_events.
 _LEVELS: Final = {level.rank: level for level in LogLevel}
 
 
+_event = trusted_factory(LogEvent)
+_log_record = trusted_factory(LogRecord)
+
+
 def _events(rows: Iterable[tuple[Any, ...]]) -> builtins.list[LogEvent]:
     """Events from rows of ``_EVENT_SELECT`` (positional unpacking: this is the hot loop
     of reading a long log)."""
     utc = utc_from_driver
-    return [trusted(LogEvent, {"ts": utc(ts), "level": _LEVELS[level], "message": message,
-                               "data": orjson.loads(data), "task_id": task_id,
-                               "attempt_id": attempt_id, "kind": kind, "seq": seq})
+    loads = orjson.loads
+    return [_event({"ts": utc(ts), "level": _LEVELS[level], "message": message,
+                    "data": {} if data == "{}" else loads(data), "task_id": task_id,
+                    "attempt_id": attempt_id, "kind": kind, "seq": seq})
             for seq, ts, level, message, data, task_id, attempt_id, kind in cast(
                 "Iterable[tuple[Any, Any, Any, Any, Any, Any, Any, Any]]", rows)]
 
@@ -71,11 +76,12 @@ def _record(row: tuple[Any, ...]) -> LogRecord:
     """A record from a row of ``_RECORD_SELECT``."""
     (run_id, workflow_id, version, status, started, finished, duration, error,
      attributes) = row
-    return trusted(LogRecord, {
+    return _log_record({
         "run_id": run_id, "workflow_id": workflow_id, "workflow_version": version,
         "status": status, "started_at": utc_from_driver(started),
         "finished_at": None if finished is None else utc_from_driver(finished),
-        "duration_s": duration, "error": error, "attributes": orjson.loads(attributes)})
+        "duration_s": duration, "error": error,
+        "attributes": {} if attributes == "{}" else orjson.loads(attributes)})
 
 
 def _query_statement(shape: frozenset[str]) -> sa.Select[Any]:
