@@ -105,15 +105,9 @@ class Prepared(Generic[M]):
         return record
 
 
-class _Pending:
-    """A mapping not validated yet, with its key (a plain slotted class: one per record)."""
-
-    __slots__ = ("index", "key", "value")
-
-    def __init__(self, key: Key, index: int, value: Mapping[str, Any]) -> None:
-        self.key = key
-        self.index = index
-        self.value = value
+# A mapping not validated yet: its position in the call, and itself (a plain tuple:
+# one per record).
+_Pending = tuple[int, Mapping[str, Any]]
 
 
 class Batch(Generic[M]):
@@ -124,24 +118,27 @@ class Batch(Generic[M]):
             raise InvalidInput(f"pass a list of {kind.what}s, not a single "
                                f"{type(values).__name__}")
         self.kind = kind
+        self._keys: list[Key] = []
         self._items: list[Prepared[M] | _Pending] = []
         self._valid_ids: set[object] = set()
         pair = len(kind.key_fields) == 2
         valid = self._valid_ids
-        items = self._items
+        keys, items = self._keys, self._items
         for index, value in enumerate(values):
             if type(value) is dict:  # the bulk case, inline: a key of known-valid ids
-                key = (value.get("conversation_id"), value.get("id")) if pair \
+                given = (value.get("conversation_id"), value.get("id")) if pair \
                     else (value.get("id"),)
                 try:
-                    known = valid.issuperset(key)
+                    known = valid.issuperset(given)
                 except TypeError:  # an unhashable id: _item names it
                     known = False
                 if known:
-                    items.append(_Pending(key, index, value))  # type: ignore[arg-type]
+                    keys.append(given)  # type: ignore[arg-type]
+                    items.append((index, value))
                     continue
-            items.append(self._item(kind, value, index))
-        keys = self.keys
+            key, item = self._item(kind, value, index)
+            keys.append(key)
+            items.append(item)
         if len(set(keys)) != len(keys):
             self._duplicate(keys)
 
@@ -154,19 +151,22 @@ class Batch(Generic[M]):
                                    + " appears twice in one call")
             seen.add(key)
 
-    def _item(self, kind: Kind[M], value: object, index: int) -> Prepared[M] | _Pending:
+    def _item(self, kind: Kind[M], value: object, index: int
+              ) -> tuple[Key, Prepared[M] | _Pending]:
         if type(value) is not dict and (isinstance(value, kind.model)
                                         or not isinstance(value, Mapping)):
-            return kind.prepare(value, index)
+            prepared = kind.prepare(value, index)
+            return prepared.key, prepared
         key = (value.get("conversation_id"), value.get("id")) if len(kind.key_fields) == 2 \
             else (value.get("id"),)
         valid = self._valid_ids
         for part in key:
             if not isinstance(part, str) or (part not in valid
                                              and not ID_PATTERN.fullmatch(part)):
-                return kind.prepare(value, index)  # raises InvalidInput naming the id
+                prepared = kind.prepare(value, index)  # raises InvalidInput naming the id
+                return prepared.key, prepared
             valid.add(part)
-        return _Pending(key, index, value)  # type: ignore[arg-type]
+        return key, (index, value)  # type: ignore[return-value]
 
     def _unchanged(self, value: Mapping[str, Any], current: str) -> bool:
         """Whether the mapping as given, or with its defaults filled in, hashes to the
@@ -185,12 +185,12 @@ class Batch(Generic[M]):
     @property
     def keys(self) -> list[Key]:
         """Every record's key, in the order given."""
-        return [item.key for item in self._items]
+        return self._keys
 
     @property
     def parents(self) -> list[str]:
         """The conversation ids the records belong to, first seen first."""
-        return list(dict.fromkeys(item.key[0] for item in self._items))
+        return list(dict.fromkeys(key[0] for key in self._keys))
 
     def changed(self, stored: Mapping[Key, str]) -> list[Prepared[M]]:
         """The records whose hash differs from ``stored`` (key -> hash), validated.
@@ -200,18 +200,18 @@ class Batch(Generic[M]):
         found: list[Prepared[M]] = []
         kind = self.kind
         fast = kind.fast_document
-        for item in self._items:
-            current = stored.get(item.key)
-            if isinstance(item, _Pending):
-                value = item.value
+        for key, item in zip(self._keys, self._items, strict=True):
+            current = stored.get(key)
+            if type(item) is tuple:
+                index, value = item
                 if current is not None and self._unchanged(value, current):
                     continue
                 # (a pending item's key is made of valid ids, so the document's is the same)
                 document = fast(value) if fast is not None and type(value) is dict else None
-                prepared = (kind.prepare(value, item.index) if document is None else
-                            Prepared(item.key, None, document, digest(document), kind.model))
+                prepared = (kind.prepare(value, index) if document is None else
+                            Prepared(key, None, document, digest(document), kind.model))
             else:
-                prepared = item
+                prepared = item  # type: ignore[assignment]
             if prepared.digest != current:
                 found.append(prepared)
         return found
