@@ -9,7 +9,8 @@ from benchmarks import conversations
 
 def test_conversations_benchmark_runs_with_tiny_sizes(postgres_url: str,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    conversations.main(["--conversations", "12", "--messages", "3", "--batch", "5", "--rounds", "2"])
+    conversations.main(["--conversations", "12", "--messages", "3", "--batch", "5",
+                        "--rounds", "2"])
     out = capsys.readouterr().out
     assert "importing 12 conversations x 3 messages = 36 messages" in out
     assert "SQLite" in out
