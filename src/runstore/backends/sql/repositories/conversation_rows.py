@@ -134,7 +134,7 @@ def existing_keys(conn: sa.Connection, table: sa.Table,
     if table is conversations:
         for chunk in _chunks(parents, _KEYS):
             found = db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
-            stored.update(((record_id,), digest) for record_id, digest in found)
+            stored.update({(record_id,): digest for record_id, digest in found})
     elif len(keys) >= _WHOLE * len(parents):
         for chunk in _chunks(parents, _KEYS):
             found = db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
@@ -145,7 +145,7 @@ def existing_keys(conn: sa.Connection, table: sa.Table,
             ids = sorted({key[1] for key in pairs})
             found = db.fetchall(_lookup(dialect, table, len(chunk), len(ids)),
                                 _numbered(chunk, ids))
-            stored.update(((parent, record_id), digest) for parent, record_id, digest in found)
+            stored.update({(parent, record_id): digest for parent, record_id, digest in found})
     return stored
 
 
@@ -160,8 +160,8 @@ def _lookup(dialect: sa.Dialect, table: sa.Table, parents: int, ids: int) -> dri
     (or, on the conversations table, ids) and ``ids`` record ids, bound as p0, p1..."""
     marks: list[sa.BindParameter[str]] = [sa.bindparam(f"p{n}") for n in range(parents + ids)]
     if table is conversations:
-        return driver.Prepared(sa.select(table.c.id, table.c.content_hash)
-                        .where(table.c.id.in_(marks)), dialect)
+        by_id = sa.select(table.c.id, table.c.content_hash).where(table.c.id.in_(marks))
+        return driver.Prepared(by_id, dialect)
     query = sa.select(table.c.conversation_id, table.c.id, table.c.content_hash).where(
         table.c.conversation_id.in_(marks[:parents]))
     if ids:
