@@ -18,8 +18,8 @@ SUITE: list[tuple[str, Callable[[list[str] | None], None], list[str], bool]] = [
     ("run state", runs.main, ["--runs", "100"], True),
     ("logs", logs.main, ["--events", "2000", "--query-events", "4000", "--runs", "40",
                          "--stream-events", "5000", "--rounds", "1", "--repeat", "3"], True),
-    ("conversations", conversations.main, ["--conversations", "100", "--messages", "10"],
-     True),
+    ("conversations", conversations.main,
+     ["--conversations", "100", "--messages", "10", "--rounds", "1"], True),
     ("copy", copy.main, ["--events", "5000", "--runs", "10"], True),
 ]
 
