@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,10 +68,18 @@ class Prepared:
         return tuple(params[name] for name in self.names)
 
 
+class _Connection(sqlite3.Connection):
+    """A sqlite3 connection that can be weakly referenced (the C type cannot)."""
+
+
 class SqliteConnections:
     """One sqlite3 connection (and cursor) per thread, for work outside a transaction:
     no pool checkout, no reset on return. ``setup`` prepares a new connection (pragmas).
-    Every connection is closed with the store (``close``)."""
+
+    Only the thread holds its connection: when the thread ends, its connection is
+    closed at the next garbage collection, so a process that runs many short-lived
+    threads does not pile up open databases. The rest are closed with the store
+    (``close``)."""
 
     def __init__(self, database: str, url: str, setup: Callable[[Any], None]) -> None:
         self._database = str(Path(database).expanduser())
@@ -78,7 +87,7 @@ class SqliteConnections:
         self._setup = setup
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._opened: list[sqlite3.Connection] = []
+        self._opened: weakref.WeakSet[_Connection] = weakref.WeakSet()
 
     def cursor(self) -> sqlite3.Cursor:
         """This thread's cursor (its connection opened on first use)."""
@@ -88,12 +97,12 @@ class SqliteConnections:
     def _open(self) -> sqlite3.Cursor:
         try:
             conn = sqlite3.connect(self._database, isolation_level=None,
-                                   check_same_thread=False)
+                                   check_same_thread=False, factory=_Connection)
             self._setup(conn)
         except sqlite3.Error as exc:
             raise BackendUnavailable(self._url, f"{type(exc).__name__}: {exc}") from exc
         with self._lock:
-            self._opened.append(conn)
+            self._opened.add(conn)
         cursor = conn.cursor()
         self._local.cursor = cursor
         return cursor
@@ -118,7 +127,7 @@ class SqliteConnections:
     def close(self) -> None:
         """Close every thread's connection."""
         with self._lock:
-            opened, self._opened = self._opened, []
+            opened, self._opened = list(self._opened), weakref.WeakSet()
         for conn in opened:
             conn.close()
         self._local = threading.local()
