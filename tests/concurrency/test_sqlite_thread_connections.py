@@ -46,8 +46,9 @@ def test_short_lived_threads_do_not_pile_up_open_databases(tmp_path: Path) -> No
             after_wave.append(open_handles(database))
         # Each wave's 20 threads open two connections each. SQLite may keep a closed
         # connection's descriptor while others hold locks on the file, for reuse, so
-        # the count may reach one wave's worth: it must not grow with every wave.
-        assert after_wave[-1] <= after_wave[0] + 4, after_wave
+        # the count may reach one wave's worth (plus the store's own connections); it
+        # must not grow with every wave (4 waves: 160 and more).
+        assert max(after_wave) <= 2 * 20 + 10, after_wave
         assert read == [1] * 80
         assert store.results.get_record("key-79") is not None
     assert open_handles(database) == 0
