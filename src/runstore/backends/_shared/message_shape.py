@@ -55,9 +55,9 @@ class _Message(TypedDict):
 
 
 _VALIDATE: Final = TypeAdapter(_Message).validator.validate_python
+_UTC_SUFFIXES: Final = ("Z", "+00:00")
 # Types orjson would otherwise write as something else (times, dataclasses, subclasses
 # of str, int, dict, list) raise instead, so the round trip below sees them.
-_UTC_SUFFIXES: Final = ("Z", "+00:00")
 _PLAIN: Final = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
                  | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
@@ -93,7 +93,7 @@ def message_document(value: dict[str, Any]) -> dict[str, Any] | None:
     created_at = document.get("created_at")
     if created_at is None:
         document["created_at"] = None
-    elif not (type(given := value["created_at"]) is str and given.endswith(_UTC_SUFFIXES)):
+    elif not (type(text := value["created_at"]) is str and text.endswith(_UTC_SUFFIXES)):
         document["created_at"] = ensure_utc(created_at)
     # else: already UTC, in pydantic's zero-offset zone (equal to the model's datetime.UTC)
     return document
