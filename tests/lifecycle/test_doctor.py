@@ -79,3 +79,31 @@ def test_row_whose_content_was_changed_in_the_database(tmp_path: Path) -> None:
     assert {f.problem for f in report.findings} == {"definition does not match its content_hash"}
     assert len(report.findings) == 5
     assert os.path.exists(path)
+
+
+def test_result_values_and_conversation_rows_edited_in_the_database(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "edited.db"
+    url = f"sqlite:///{path}"
+    with runstore.open(url) as store:
+        store.results.put_success("kept", {"n": 1})
+        store.results.put_success("edited", {"n": 2})
+        store.conversations.save_conversation({"id": "c1", "source": "chat",
+                                               "created_at": "2024-05-01T12:00:00Z"})
+        store.conversations.save_messages([
+            {"id": f"m{n}", "conversation_id": "c1", "position": n, "role": "user",
+             "content": f"message {n}"} for n in range(3)])
+    assert runstore.doctor(url).healthy
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE results SET value = CAST('{\"n\": 3}' AS BLOB) "
+                     "WHERE key = 'edited'")
+        conn.execute("UPDATE conversation_messages SET content = '\"changed\"' "
+                     "WHERE id = 'm1'")
+        conn.execute("UPDATE conversations SET metadata = 'not json' WHERE id = 'c1'")
+    report = runstore.doctor(url)
+    assert {(f.location, f.problem) for f in report.findings} == {
+        ("results('edited')", "the value of result 'edited' does not match its content_hash"),
+        ("conversation_messages('c1', 'm1')", "content does not match its content_hash"),
+        ("conversations('c1')", "content does not match its content_hash"),
+    }

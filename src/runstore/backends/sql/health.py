@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import orjson
 import sqlalchemy as sa
+from pydantic import BaseModel
 
+from runstore.backends._shared.conversations import digest_of
+from runstore.backends.sql.repositories import conversation_rows
 from runstore.backends.sql.schema import SCHEMA_HEAD, metadata, version_table, workflows
+from runstore.backends.sql.schema.conversations import (
+    conversation_attachments,
+    conversation_messages,
+    conversations,
+)
+from runstore.backends.sql.schema.results import results
+from runstore.errors import RunstoreError
 from runstore.models.common import content_hash
 from runstore.ports.health import Finding
 from runstore.services.doctor import quarantine_path
@@ -36,10 +48,11 @@ def check_sqlite_file(path: Path) -> list[Finding]:
 
 
 def check_rows(conn: sa.Connection) -> list[Finding]:
-    """Records whose stored content no longer matches their hash."""
+    """Records whose stored content no longer matches their hash: workflow definitions,
+    inline result values, and conversation records."""
     findings = []
-    for row in conn.execute(sa.select(workflows.c.id, workflows.c.version,
-                                      workflows.c.definition, workflows.c.content_hash)):
+    for row in _streamed(conn, sa.select(workflows.c.id, workflows.c.version,
+                                         workflows.c.definition, workflows.c.content_hash)):
         try:
             ok = content_hash(orjson.loads(row.definition)) == row.content_hash
         except (orjson.JSONDecodeError, ValueError):
@@ -47,7 +60,35 @@ def check_rows(conn: sa.Connection) -> list[Finding]:
         if not ok:
             findings.append(Finding(f"workflows({row.id!r}, {row.version})",
                                     "definition does not match its content_hash"))
+    inline = sa.select(results.c.key, results.c.value, results.c.content_hash).where(
+        results.c.value.is_not(None))
+    for row in _streamed(conn, inline):
+        if hashlib.sha256(row.value).hexdigest() != row.content_hash:
+            findings.append(Finding(f"results({row.key!r})", f"the value of result "
+                                    f"{row.key!r} does not match its content_hash"))
+    for table, (record_of, key_columns) in _CONVERSATION_TABLES.items():
+        for row in _streamed(conn, sa.select(table)):
+            try:
+                ok = digest_of(record_of(row)) == row.content_hash
+            except (RunstoreError, ValueError):  # (pydantic's ValidationError is one)
+                ok = False
+            if not ok:
+                key = ", ".join(repr(getattr(row, name)) for name in key_columns)
+                findings.append(Finding(f"{table.name}({key})",
+                                        "content does not match its content_hash"))
     return findings
+
+
+_CONVERSATION_TABLES: Final[dict[sa.Table, tuple[Callable[[Any], BaseModel], tuple[str, ...]]]] = {
+    conversations: (conversation_rows.conversation_record, ("id",)),
+    conversation_messages: (conversation_rows.message_record, ("conversation_id", "id")),
+    conversation_attachments: (conversation_rows.attachment_record, ("conversation_id", "id")),
+}
+
+
+def _streamed(conn: sa.Connection, query: sa.Select[Any]) -> Iterator[sa.Row[Any]]:
+    """The rows of ``query`` a thousand at a time (a check reads whole tables)."""
+    yield from conn.execution_options(yield_per=1000).execute(query)
 
 
 def _readable_rows(damaged: sqlite3.Connection, table: str) -> tuple[list[Any], int]:
