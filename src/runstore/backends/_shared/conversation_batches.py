@@ -125,22 +125,31 @@ class Batch(Generic[M]):
         valid = self._valid_ids
         keys, items = self._keys, self._items
         for index, value in enumerate(values):
-            if type(value) is dict:  # the bulk case, inline: a key of known-valid ids
+            if type(value) is dict or isinstance(value, Mapping):
                 given = (value.get("conversation_id"), value.get("id")) if pair \
                     else (value.get("id"),)
                 try:
-                    known = valid.issuperset(given)
-                except TypeError:  # an unhashable id: _item names it
+                    known = valid.issuperset(given)  # the bulk case: ids seen valid before
+                except TypeError:  # an unhashable id: prepared below, which names it
                     known = False
-                if known:
+                if known or self._valid_key(given):
                     keys.append(given)  # type: ignore[arg-type]
                     items.append((index, value))
                     continue
-            key, item = self._item(kind, value, index)
-            keys.append(key)
-            items.append(item)
+            prepared = kind.prepare(value, index)  # a model; else InvalidInput
+            keys.append(prepared.key)
+            items.append(prepared)
         if len(set(keys)) != len(keys):
             self._duplicate(keys)
+
+    def _valid_key(self, key: tuple[object, ...]) -> bool:
+        """Whether every part of ``key`` is a valid id (remembering those that are)."""
+        for part in key:
+            if not isinstance(part, str) or (part not in self._valid_ids
+                                             and not ID_PATTERN.fullmatch(part)):
+                return False
+            self._valid_ids.add(part)
+        return True
 
     def _duplicate(self, keys: list[Key]) -> None:
         seen: set[Key] = set()
@@ -150,23 +159,6 @@ class Batch(Generic[M]):
                                    + (f" of conversation {key[0]!r}" if len(key) > 1 else "")
                                    + " appears twice in one call")
             seen.add(key)
-
-    def _item(self, kind: Kind[M], value: object, index: int
-              ) -> tuple[Key, Prepared[M] | _Pending]:
-        if type(value) is not dict and (isinstance(value, kind.model)
-                                        or not isinstance(value, Mapping)):
-            prepared = kind.prepare(value, index)
-            return prepared.key, prepared
-        key = (value.get("conversation_id"), value.get("id")) if len(kind.key_fields) == 2 \
-            else (value.get("id"),)
-        valid = self._valid_ids
-        for part in key:
-            if not isinstance(part, str) or (part not in valid
-                                             and not ID_PATTERN.fullmatch(part)):
-                prepared = kind.prepare(value, index)  # raises InvalidInput naming the id
-                return prepared.key, prepared
-            valid.add(part)
-        return key, (index, value)  # type: ignore[return-value]
 
     def _unchanged(self, value: Mapping[str, Any], current: str) -> bool:
         """Whether the mapping as given, or with its defaults filled in, hashes to the

@@ -207,13 +207,10 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
     and wait for this one's write lock) unless a ``transaction()`` block is open.
     """
     current = backend.current
-    raw_driver = backend.dialect != "duckdb"  # DuckDB's cursor() is a new connection
-    if current is not None or not raw_driver:
-        with backend.connect(write=write) if current is None else _joined(current) as conn:
-            driver_connection: Any = conn.connection.driver_connection
-            cursor = driver_connection.cursor() if raw_driver else None
-            with _translated(backend):
-                yield DriverSession(cursor, conn)
+    if current is not None or backend.dialect == "duckdb":  # (see on_connection)
+        joined = backend.connect(write=write) if current is None else _joined(current)
+        with joined as conn, _translated(backend):
+            yield on_connection(conn)
         return
     threads = backend.writers if write else backend.readers
     if threads is not None:  # a SQLite file: this thread's own connection
@@ -231,21 +228,18 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
         raw = backend.engine.raw_connection()
         try:
             # psycopg reads rows faster in the binary protocol (times above all)
-            cursor = raw.cursor(binary=True) if _binary(backend, write) else raw.cursor()
+            binary = not write and backend.dialect == "postgresql"
+            pooled: Any = raw.cursor(binary=True) if binary else raw.cursor()
             if backend.dialect == "sqlite":
-                cursor.execute(_BEGIN[write])
+                pooled.execute(_BEGIN[write])
             try:
-                yield DriverSession(cursor)
+                yield DriverSession(pooled)
             except BaseException:
                 raw.rollback()
                 raise
             raw.commit()
         finally:
             raw.close()
-
-
-def _binary(backend: SqlBackend, write: bool) -> bool:
-    return not write and backend.dialect == "postgresql"
 
 
 @contextmanager

@@ -107,13 +107,9 @@ def attachment_record(row: sa.Row[Any]) -> Attachment:
 
 def require_conversations(conn: sa.Connection, ids: Sequence[str]) -> None:
     """``NotFound`` for the first of ``ids`` that is not stored."""
-    found: set[str] = set()
-    for start in range(0, len(ids), _KEYS):
-        chunk = ids[start:start + _KEYS]
-        found.update(conn.execute(sa.select(conversations.c.id)
-                                  .where(conversations.c.id.in_(chunk))).scalars())
+    found = existing_keys(conn, conversations, [(conversation_id,) for conversation_id in ids])
     for conversation_id in ids:
-        if conversation_id not in found:
+        if (conversation_id,) not in found:
             raise conversation_not_found(conversation_id)
 
 
