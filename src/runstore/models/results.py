@@ -113,7 +113,8 @@ class ResultRecord(Record):
     def with_loader(self, loader: Callable[[], Any] | None, value: Any = None) -> ResultRecord:
         """Attach what decodes the value, or the decoded ``value`` itself (backends call
         this; returns ``self``)."""
-        self.__pydantic_private__ = {"_loader": loader, "_value": value,
-                                     "_loaded": loader is None}
+        # Straight into the slot: BaseModel.__setattr__ would cost more than the read.
+        object.__setattr__(self, "__pydantic_private__",
+                           {"_loader": loader, "_value": value, "_loaded": loader is None})
         return self
 

@@ -128,20 +128,26 @@ class ResultCodec:
 
     def record(self, fields: dict[str, Any], inline: bytes | None) -> ResultRecord:
         """A record of ``fields`` read back from storage (trusted: every field, of the
-        right type), its value decoded on first access: ``attach`` in one step, for the
-        common inline success of hot reads and writes."""
-        if (inline is not None and fields["serializer"] == "bytes" and not self.verify_inline
-                and fields["status"] is ResultStatus.SUCCESS):
-            return ResultRecord.trusted(fields, value=inline)  # decoding bytes: the identity
+        right type), its value decoded on first access: ``attach`` in one step for the
+        common case of hot reads and writes, raw bytes."""
+        if self._as_is(fields["status"], fields["serializer"], inline):
+            return ResultRecord.trusted(fields, value=inline)
         return self.attach(ResultRecord.trusted(fields), inline)
 
     def attach(self, record: ResultRecord, inline: bytes | None) -> ResultRecord:
         """Give ``record`` the loader that decodes its value on first access."""
         if record.status is not ResultStatus.SUCCESS:
             return record.with_loader(None)
-        if inline is not None and record.serializer == "bytes" and not self.verify_inline:
-            return record.with_loader(None, inline)  # decoding raw bytes is the identity
+        if self._as_is(record.status, record.serializer, inline):
+            return record.with_loader(None, inline)
         return record.with_loader(lambda: self._decode(record, inline))
+
+    def _as_is(self, status: ResultStatus, serializer: str | None,
+               inline: bytes | None) -> bool:
+        """Whether ``inline`` is the value itself: raw bytes of a success, in a store
+        that does not check them against their hash (decoding bytes is the identity)."""
+        return (inline is not None and serializer == "bytes" and not self.verify_inline
+                and status is ResultStatus.SUCCESS)
 
     def _decode(self, record: ResultRecord, inline: bytes | None) -> Any:
         where = f"result {record.key!r}"

@@ -32,7 +32,6 @@ _SELECT: Final = f"SELECT {', '.join(_COLUMNS)} FROM results WHERE key = ?"
 _SELECT_LEAN: Final = ("SELECT status, serializer, size, content_hash, value, "
                        "artifact_sha256, metadata, created_at FROM results WHERE key = ?")
 _SUCCESS: Final = ResultStatus.SUCCESS
-_with_value = ResultRecord.trusted
 _loads = orjson.loads
 _from_iso = datetime.fromisoformat
 
@@ -45,8 +44,6 @@ class SqliteResultReader:
         self._url = url
         self._attach = codec.attach
         self._record = codec.record
-        # Raw bytes need no decoding unless the codec checks inline values' hashes.
-        self._bytes_as_is = not codec.verify_inline
 
     def __call__(self, key: str) -> ResultRecord | None:
         """The record of ``key`` with its value decoded on access, or ``None``."""
@@ -66,15 +63,12 @@ class SqliteResultReader:
         except sqlite3.Error as exc:
             raise RunstoreError(f"{self._url}: database error: {exc}") from exc
         _, serializer, size, digest, value, _, metadata, created = found
-        fields = {
+        return self._record({
             "key": key, "status": status, "serializer": serializer, "size": size,
             "content_hash": digest, "artifact": None, "error": None,
             "metadata": {} if metadata == "{}" else _loads(metadata),
             "created_at": _from_iso(created + "+00:00"),  # SQLite text: naive UTC
-        }
-        if serializer == "bytes" and self._bytes_as_is:
-            return _with_value(fields, value=value)
-        return self._record(fields, value)
+        }, value)
 
     def _full(self, key: str, found: tuple[Any, ...] | None) -> ResultRecord | None:
         if found is None:  # deleted between the two reads

@@ -62,7 +62,7 @@ class SqlResultRepository(SqlResultTransfer):
         return record
 
     def get_record(self, key: str) -> ResultRecord | None:
-        if self._fast_get is not None and self._backend.current is None:  # (no transaction)
+        if self._fast_get is not None and not self._backend.in_transaction:
             return self._fast_get(key)
         check_key(key)
         with self._backend.connect(write=False) as conn:
