@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -15,6 +16,7 @@ from alembic.script import ScriptDirectory
 import runstore
 from runstore.backends.sql import migrate
 from runstore.backends.sql.schema import REVISIONS, SCHEMA_HEAD, VERSION_TABLE, metadata
+from runstore.backends.sql.schema.types import IdText
 from runstore.errors import SchemaMismatch
 
 
@@ -42,6 +44,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
         engine.dispose()
         yield database.url
+        database.empty()  # (the server database is shared by the tests of this worker)
 
 
 def _engine(url: str) -> sa.Engine:
@@ -63,6 +66,7 @@ def test_upgrade_from_empty_builds_the_same_schema_as_the_models(empty_url: str)
             diff = []
         else:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert _id_collations(conn) == {_ID_COLLATION.get(engine.dialect.name)}
     engine.dispose()
     assert [d for d in diff if d[0] != "remove_table"] == []
     with runstore.open(empty_url) as store:
@@ -103,3 +107,47 @@ def test_tables_without_a_revision_are_refused(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(SchemaMismatch, match="no schema revision"):
         runstore.open(url)
+
+
+def test_upgrading_from_0002_keeps_rows_and_tells_ids_apart_by_case(empty_url: str) -> None:
+    engine = _engine(empty_url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.alembic_config(conn), "0002")
+        conn.execute(sa.text(
+            "INSERT INTO workflows (id, version, definition, content_hash, created_at) "
+            "VALUES ('wf-Case', 1, :definition, :digest, '2024-05-01 12:00:00')"),
+            {"definition": '{"who": "upper"}', "digest": "0" * 64})
+        conn.execute(sa.text("INSERT INTO workflow_heads (id, last_version) "
+                             "VALUES ('wf-Case', 1)"))
+    engine.dispose()
+    assert runstore.upgrade(empty_url) == ("0002", SCHEMA_HEAD)
+    with runstore.open(empty_url) as store:
+        assert store.workflows.store("wf-case", {"who": "lower"}).version == 1
+        assert store.workflows.get("wf-Case", 1).definition == {"who": "upper"}
+        assert store.workflows.get("wf-case", 1).definition == {"who": "lower"}
+    engine = _engine(empty_url)
+    with engine.connect() as conn:
+        diff = ([] if engine.dialect.name == "duckdb" else
+                compare_metadata(MigrationContext.configure(conn), metadata))
+        assert _id_collations(conn) == {_ID_COLLATION.get(engine.dialect.name)}
+    engine.dispose()
+    assert [d for d in diff if d[0] != "remove_table"] == []
+
+
+# Alembic's comparison does not see collations: what every IdText column must have.
+_ID_COLLATION = {"postgresql": "C", "mysql": "utf8mb4_bin", "mariadb": "utf8mb4_bin"}
+
+
+def _id_collations(conn: sa.Connection) -> set[str | None]:
+    """The collations of every IdText column (``{None}`` where the dialect has none)."""
+    if conn.dialect.name not in _ID_COLLATION:
+        return {None}
+    where = ("table_schema = DATABASE()" if conn.dialect.name != "postgresql"
+             else "table_schema = current_schema()")
+    found = {(table, column): collation for table, column, collation in conn.execute(sa.text(
+        f"SELECT table_name, column_name, collation_name FROM information_schema.columns "
+        f"WHERE {where}"))}
+    wanted = [(table.name, column.name) for table in metadata.sorted_tables
+              for column in table.columns if column.type is IdText]
+    assert len(wanted) == 30
+    return {found[key] for key in wanted}

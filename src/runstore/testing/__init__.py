@@ -20,6 +20,7 @@ from runstore.testing.contracts.claims import ClaimsContract
 from runstore.testing.contracts.concurrency import ConcurrencyContract
 from runstore.testing.contracts.conversations import ConversationsContract
 from runstore.testing.contracts.definitions import DefinitionsContract
+from runstore.testing.contracts.identifiers import IdentifiersContract
 from runstore.testing.contracts.locks import LocksContract
 from runstore.testing.contracts.log_queries import LogQueriesContract
 from runstore.testing.contracts.logs import LogsContract
@@ -38,6 +39,7 @@ __all__ = [
     "ConcurrencyContract",
     "ConversationsContract",
     "DefinitionsContract",
+    "IdentifiersContract",
     "LocksContract",
     "LogQueriesContract",
     "LogsContract",
@@ -69,5 +71,6 @@ class StoreConformance(
     LogQueriesContract,
     MetricsContract,
     ConversationsContract,
+    IdentifiersContract,
 ):
     """Every contract. Override ``store_url`` (a fixture returning a fresh store's URL)."""

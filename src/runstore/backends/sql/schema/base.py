@@ -16,7 +16,7 @@ metadata = sa.MetaData(naming_convention={
 })
 
 # Every Alembic revision, oldest first; tests check this against the migrations folder.
-REVISIONS: Final[tuple[str, ...]] = ("0001", "0002")
+REVISIONS: Final[tuple[str, ...]] = ("0001", "0002", "0003")
 SCHEMA_HEAD: Final = REVISIONS[-1]
 
 VERSION_TABLE: Final = "runstore_schema_version"

@@ -11,16 +11,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from runstore.backends.sql.schema.base import metadata
-from runstore.backends.sql.schema.types import JsonText, UtcDateTime
+from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["conversation_attachments", "conversation_messages", "conversations"]
 
 conversations = sa.Table(
     "conversations",
     metadata,
-    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("id", IdText, primary_key=True),
     sa.Column("source", sa.String(128), nullable=False),
-    sa.Column("run_id", sa.String(128), nullable=True),
+    sa.Column("run_id", IdText, nullable=True),
     sa.Column("title", sa.Text, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
@@ -35,8 +35,8 @@ conversations = sa.Table(
 conversation_messages = sa.Table(
     "conversation_messages",
     metadata,
-    sa.Column("conversation_id", sa.String(128), primary_key=True),
-    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("conversation_id", IdText, primary_key=True),
+    sa.Column("id", IdText, primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("role", sa.String(64), nullable=False),
     sa.Column("content", JsonText, nullable=False),
@@ -50,9 +50,9 @@ conversation_messages = sa.Table(
 conversation_attachments = sa.Table(
     "conversation_attachments",
     metadata,
-    sa.Column("conversation_id", sa.String(128), primary_key=True),
-    sa.Column("id", sa.String(128), primary_key=True),
-    sa.Column("message_id", sa.String(128), nullable=True),
+    sa.Column("conversation_id", IdText, primary_key=True),
+    sa.Column("id", IdText, primary_key=True),
+    sa.Column("message_id", IdText, nullable=True),
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("media_type", sa.String(255), nullable=True),
     sa.Column("size", sa.BigInteger, nullable=False),

@@ -11,28 +11,28 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from runstore.backends.sql.schema.base import metadata
-from runstore.backends.sql.schema.types import JsonText, UtcDateTime
+from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["log_events", "log_records", "log_runs"]
 
 log_events = sa.Table(
     "log_events",
     metadata,
-    sa.Column("run_id", sa.String(128), primary_key=True),
+    sa.Column("run_id", IdText, primary_key=True),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("ts", UtcDateTime, nullable=False),
     sa.Column("level", sa.SmallInteger, nullable=False),
     sa.Column("message", JsonText, nullable=False),
     sa.Column("data", JsonText, nullable=False),
-    sa.Column("task_id", sa.String(128), nullable=True),
-    sa.Column("attempt_id", sa.String(128), nullable=True),
+    sa.Column("task_id", IdText, nullable=True),
+    sa.Column("attempt_id", IdText, nullable=True),
     sa.Column("kind", sa.String(64), nullable=True),
 )
 
 log_runs = sa.Table(
     "log_runs",
     metadata,
-    sa.Column("run_id", sa.String(128), primary_key=True),
+    sa.Column("run_id", IdText, primary_key=True),
     sa.Column("last_seq", sa.BigInteger, nullable=False),
     sa.Column("max_level", sa.SmallInteger, nullable=False),
 )
@@ -40,8 +40,8 @@ log_runs = sa.Table(
 log_records = sa.Table(
     "log_records",
     metadata,
-    sa.Column("run_id", sa.String(128), primary_key=True),
-    sa.Column("workflow_id", sa.String(128), nullable=False),
+    sa.Column("run_id", IdText, primary_key=True),
+    sa.Column("workflow_id", IdText, nullable=False),
     sa.Column("workflow_version", sa.Integer, nullable=True),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("started_at", UtcDateTime, nullable=False),

@@ -11,14 +11,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from runstore.backends.sql.schema.base import metadata
-from runstore.backends.sql.schema.types import JsonText, UtcDateTime
+from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["metric_aggregates", "metric_patterns"]
 
 metric_aggregates = sa.Table(
     "metric_aggregates",
     metadata,
-    sa.Column("workflow_id", sa.String(128), primary_key=True),
+    sa.Column("workflow_id", IdText, primary_key=True),
     sa.Column("workflow_version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("bucket", sa.String(16), primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
@@ -28,8 +28,8 @@ metric_aggregates = sa.Table(
 metric_patterns = sa.Table(
     "metric_patterns",
     metadata,
-    sa.Column("id", sa.String(128), primary_key=True),
-    sa.Column("workflow_id", sa.String(128), nullable=False),
+    sa.Column("id", IdText, primary_key=True),
+    sa.Column("workflow_id", IdText, nullable=False),
     sa.Column("workflow_version", sa.Integer, nullable=True),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("description", JsonText, nullable=False),

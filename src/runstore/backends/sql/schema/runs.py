@@ -12,15 +12,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from runstore.backends.sql.schema.base import metadata
-from runstore.backends.sql.schema.types import JsonText, UtcDateTime
+from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["attempts", "runs", "task_dependencies", "tasks"]
 
 runs = sa.Table(
     "runs",
     metadata,
-    sa.Column("id", sa.String(128), primary_key=True),
-    sa.Column("workflow_id", sa.String(128), nullable=False),
+    sa.Column("id", IdText, primary_key=True),
+    sa.Column("workflow_id", IdText, nullable=False),
     sa.Column("workflow_version", sa.Integer, nullable=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("status_reason", sa.Text, nullable=True),
@@ -36,14 +36,14 @@ runs = sa.Table(
 tasks = sa.Table(
     "tasks",
     metadata,
-    sa.Column("id", sa.String(128), primary_key=True),
-    sa.Column("run_id", sa.String(128), nullable=False),
-    sa.Column("name", sa.String(128), nullable=False),
-    sa.Column("kind", sa.String(128), nullable=False),
+    sa.Column("id", IdText, primary_key=True),
+    sa.Column("run_id", IdText, nullable=False),
+    sa.Column("name", IdText, nullable=False),
+    sa.Column("kind", IdText, nullable=False),
     sa.Column("depends_on", JsonText, nullable=False),
     sa.Column("spec", JsonText, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("current_attempt_id", sa.String(128), nullable=True),
+    sa.Column("current_attempt_id", IdText, nullable=True),
     sa.Column("worker_id", sa.String(128), nullable=True),
     sa.Column("lease_expires_at", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
@@ -58,8 +58,8 @@ tasks = sa.Table(
 task_dependencies = sa.Table(
     "task_dependencies",
     metadata,
-    sa.Column("task_id", sa.String(128), primary_key=True),
-    sa.Column("depends_on_id", sa.String(128), primary_key=True),
+    sa.Column("task_id", IdText, primary_key=True),
+    sa.Column("depends_on_id", IdText, primary_key=True),
     # delete_task(): does anything depend on this task?
     sa.Index("ix_task_dependencies_depends_on", "depends_on_id"),
 )
@@ -67,9 +67,9 @@ task_dependencies = sa.Table(
 attempts = sa.Table(
     "attempts",
     metadata,
-    sa.Column("id", sa.String(128), primary_key=True),
-    sa.Column("task_id", sa.String(128), nullable=False),
-    sa.Column("run_id", sa.String(128), nullable=False),
+    sa.Column("id", IdText, primary_key=True),
+    sa.Column("task_id", IdText, nullable=False),
+    sa.Column("run_id", IdText, nullable=False),
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("executor", sa.String(255), nullable=True),

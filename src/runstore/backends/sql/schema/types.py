@@ -6,16 +6,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["Blob", "JsonText", "UtcDateTime", "raw_time", "utc_from_driver"]
+__all__ = ["Blob", "IdText", "JsonText", "UtcDateTime", "raw_time", "utc_from_driver"]
 
 # MySQL's TEXT and BLOB stop at 64 KiB; every other dialect's types are unbounded.
 JsonText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 Blob = sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
+# An id (``ID_PATTERN``: ASCII letters, digits, ``.``, ``_``, ``-``), compared and sorted
+# by code point with case kept, on every dialect: MySQL/MariaDB's default collations
+# fold case (``"Run-A"`` and ``"run-a"`` would be one key), PostgreSQL's follow the
+# database's locale (and "C" is also the cheaper one to compare in its indexes); SQLite
+# and DuckDB compare bytes already.
+IdText = (sa.String(128)
+          .with_variant(postgresql.VARCHAR(128, collation="C"), "postgresql")
+          .with_variant(mysql.VARCHAR(128, collation="utf8mb4_bin"), "mysql", "mariadb"))
 
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):

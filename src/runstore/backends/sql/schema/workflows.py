@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from runstore.backends.sql.schema.base import metadata
-from runstore.backends.sql.schema.types import JsonText, UtcDateTime
+from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["workflow_heads", "workflows"]
 
 workflows = sa.Table(
     "workflows",
     metadata,
-    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("id", IdText, primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("definition", JsonText, nullable=False),
     sa.Column("parent_version", sa.Integer, nullable=True),
@@ -26,6 +26,6 @@ workflows = sa.Table(
 workflow_heads = sa.Table(
     "workflow_heads",
     metadata,
-    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("id", IdText, primary_key=True),
     sa.Column("last_version", sa.Integer, nullable=False),
 )
