@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import runstore
 from runstore.cli.app import app
 from runstore.errors import InvalidInput
+from runstore.ports import ImportDigests
 from runstore.services.conversations import import_file
 
 runner = CliRunner()
@@ -50,11 +51,12 @@ def test_import_ls_show_and_reimport(tmp_path: Path, url: str) -> None:
     first = runner.invoke(app, ["conversations", "import", str(data), "-u", url, "--json"])
     assert first.exit_code == 0, first.output
     assert json.loads(first.output) == {
-        "conversations": 3, "messages": 6, "attachments": 2,
+        "conversations": 3, "messages": 6, "attachments": 2, "skipped": 0,
         "changed": {"conversations": 3, "messages": 6, "attachments": 2}}
     again = runner.invoke(app, ["conversations", "import", str(data), "-u", url, "--json"])
-    assert json.loads(again.output)["changed"] == {"conversations": 0, "messages": 0,
-                                                   "attachments": 0}
+    assert json.loads(again.output) == {  # every line skipped by its import digest
+        "conversations": 3, "messages": 0, "attachments": 0, "skipped": 3,
+        "changed": {"conversations": 0, "messages": 0, "attachments": 0}}
     listed = runner.invoke(app, ["conversations", "ls", "-u", url, "--json", "--limit", "2"])
     page = json.loads(listed.output)
     assert [c["id"] for c in page["items"]] == ["c3", "c2"]
@@ -128,3 +130,60 @@ def test_import_on_a_store_without_transactions(tmp_path: Path) -> None:
 def test_show_unknown_conversation_exits_3(url: str) -> None:
     result = runner.invoke(app, ["conversations", "show", "nope", "-u", url])
     assert result.exit_code == 3
+
+
+@pytest.fixture(params=["memory", "files", "sqlite", "duckdb", "postgresql", "mariadb"])
+def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    urls = {"memory": "memory://", "files": f"file://{tmp_path / 'files'}",
+            "sqlite": f"sqlite:///{tmp_path / 'a.db'}",
+            "duckdb": f"duckdb:///{tmp_path / 'a.duckdb'}"}
+    if request.param in urls:
+        return urls[request.param]
+    server = request.getfixturevalue(f"{request.param.replace('postgresql', 'postgres')}_url")
+    return f"{server}?artifacts=file://{tmp_path / 'blobs'}"
+
+
+def test_reimports_skip_only_lines_whose_conversation_is_unchanged(tmp_path: Path,
+                                                                   any_url: str) -> None:
+    data = write(tmp_path / "chats.jsonl", [line("c1", 1), line("c2", 2), line("c3", 3)])
+    with runstore.open(any_url) as store:
+        keeps = isinstance(store.conversations, ImportDigests)  # the SQL backends
+        first = import_file(store, data, batch_size=2)
+        assert (first.changed, first.skipped) == (
+            {"conversations": 3, "messages": 6, "attachments": 0}, 0)
+        again = import_file(store, data, batch_size=2)
+        assert (again.changed["messages"], again.skipped) == (0, 3 if keeps else 0)
+        # Changes made since the import, through each kind of save:
+        store.conversations.save_messages([{"conversation_id": "c1", "id": "m0",
+                                            "position": 0, "role": "user",
+                                            "content": "edited"}])
+        store.conversations.attach("c2", b"notes", name="notes.txt")
+        store.conversations.save_conversation({"id": "c3", "source": "chat", "title": "New",
+                                               "created_at": "2024-05-03T10:00:00Z"})
+        restored = import_file(store, data, batch_size=2)
+        assert (restored.changed, restored.skipped) == (
+            {"conversations": 1, "messages": 1, "attachments": 0}, 0)
+        assert store.conversations.get_messages("c1")[0].content == "Hello there"
+        assert store.conversations.get_conversation("c3").title == "About c3"
+        assert [a.name for a in store.conversations.get_attachments("c2")] == ["notes.txt"]
+        assert import_file(store, data, batch_size=2).skipped == (3 if keeps else 0)
+        # A changed line is read again; the others are still skipped.
+        edited = line("c2", 2)
+        edited["messages"][0]["content"] = "Hello again"
+        write(data, [line("c1", 1), edited, line("c3", 3)])
+        changed = import_file(store, data, batch_size=2)
+        assert (changed.changed["messages"], changed.skipped) == (1, 2 if keeps else 0)
+        assert store.conversations.get_messages("c2")[0].content == "Hello again"
+
+
+def test_a_failed_batch_records_no_import_digest(tmp_path: Path, url: str) -> None:
+    bad = line("c2", 2)
+    bad["messages"][1]["role"] = ""
+    data = write(tmp_path / "chats.jsonl", [line("c1", 1), bad])
+    with runstore.open(url) as store:
+        with pytest.raises(InvalidInput, match="line 2"):
+            import_file(store, data, batch_size=2)
+        write(data, [line("c1", 1), line("c2", 2)])
+        fixed = import_file(store, data, batch_size=2)
+        assert (fixed.changed["conversations"], fixed.skipped) == (2, 0)
+        assert import_file(store, data, batch_size=2).skipped == 2

@@ -58,13 +58,17 @@ def import_conversations(
                              progress=lambda done: bar.advance(task, done))
     if as_json:
         print_json({"conversations": report.conversations, "messages": report.messages,
-                    "attachments": report.attachments, "changed": report.changed})
+                    "attachments": report.attachments, "changed": report.changed,
+                    "skipped": report.skipped})
         return
     table = Table("records", "read", "changed")
     for name, read in (("conversations", report.conversations),
                        ("messages", report.messages), ("attachments", report.attachments)):
         table.add_row(name, f"{read:,}", f"{report.changed[name]:,}")
     console.print(table)
+    if report.skipped:
+        console.print(f"{report.skipped:,} conversations skipped: unchanged since their "
+                      "line was last imported")
 
 
 @app.command("ls")

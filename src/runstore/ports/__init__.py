@@ -5,7 +5,7 @@ conformance suite that checks it.
 """
 
 from runstore.ports.artifacts import ArtifactRepository
-from runstore.ports.conversations import ConversationRepository
+from runstore.ports.conversations import ConversationRepository, ImportDigests
 from runstore.ports.definitions import DefinitionRepository
 from runstore.ports.logs import LogRepository
 from runstore.ports.metrics import MetricsRepository
@@ -22,6 +22,7 @@ __all__ = [
     "Capabilities",
     "ConversationRepository",
     "DefinitionRepository",
+    "ImportDigests",
     "LogRepository",
     "MetricsRepository",
     "ResultRepository",

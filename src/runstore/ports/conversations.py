@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, BinaryIO, Protocol
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from runstore.models.common import Page
 from runstore.models.conversations import Attachment, Conversation, Message
 
-__all__ = ["ConversationRepository"]
+__all__ = ["ConversationRepository", "ImportDigests"]
 
 ConversationInput = Conversation | Mapping[str, Any]
 MessageInput = Message | Mapping[str, Any]
@@ -110,4 +110,26 @@ class ConversationRepository(Protocol):
         them. ``attachment_id`` defaults to one derived from the conversation, message,
         name and hash, so attaching the same file again changes nothing.
         """
+        ...
+
+
+@runtime_checkable
+class ImportDigests(Protocol):
+    """An optional fast path of a conversations repository, for re-imports.
+
+    It remembers, per conversation, the digest of the import line (see
+    :mod:`runstore.services.conversations`) whose records the conversation has held
+    since that line was imported: importing that line again would change nothing, so
+    the import skips it without parsing it. Any later change to the conversation, its
+    messages or its attachments forgets the digest. A repository without it simply
+    has every line parsed and compared record by record.
+    """
+
+    def imported(self, digests: Sequence[str]) -> set[str]:
+        """Those of ``digests`` that a stored conversation still reflects."""
+        ...
+
+    def record_imported(self, digests: Mapping[str, str]) -> None:
+        """Remember ``{conversation id: digest}`` for lines just imported (in the same
+        transaction as their records, where the backend has them)."""
         ...

@@ -28,6 +28,11 @@ The format (one conversation per line, UTF-8)::
 
 Saving is an idempotent upsert, so importing the same file again writes nothing.
 Each batch of conversations is one transaction where the backend has them.
+
+Where the repository keeps import digests (:class:`~runstore.ports.ImportDigests`: the
+SQL backends), a line whose conversation has not changed since that very line was
+imported is skipped without being parsed (``ImportReport.skipped``); a re-import then
+costs a hash per line. Its messages and attachments are not counted as read.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from __future__ import annotations
 import base64
 import binascii
 import gc
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -46,6 +52,7 @@ import orjson
 from runstore.errors import InvalidInput
 from runstore.models.common import ID_PATTERN, coerce
 from runstore.models.conversations import Attachment, Conversation, Message
+from runstore.ports.conversations import ImportDigests
 from runstore.store import Store
 
 __all__ = ["ImportReport", "ParsedConversation", "import_file", "import_lines", "parse_line"]
@@ -54,15 +61,23 @@ __all__ = ["ImportReport", "ParsedConversation", "import_file", "import_lines", 
 Progress = Callable[[int], None]
 
 _UPLOAD_FIELDS = frozenset({"id", "conversation_id", "message_id", "name", "media_type"})
+# Prefixed to every line hashed for ImportDigests: change it whenever a line's meaning
+# changes (defaults, fields), so lines imported by earlier versions are read again.
+_DIGEST_FORMAT = b"runstore conversations import 1\n"
 
 
 @dataclass(slots=True)
 class ImportReport:
-    """How many records were read, and how many of them changed the store."""
+    """How many records were read, and how many of them changed the store.
+
+    ``skipped`` conversations (counted in ``conversations`` too) were unchanged since
+    their line was last imported, and were not read further (see the module docstring).
+    """
 
     conversations: int = 0
     messages: int = 0
     attachments: int = 0
+    skipped: int = 0
     changed: dict[str, int] = field(
         default_factory=lambda: {"conversations": 0, "messages": 0, "attachments": 0})
 
@@ -178,24 +193,47 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def _import(store: Store, lines: Iterable[bytes], batch_size: int, progress: Progress | None,
             source_name: str) -> ImportReport:
     report = ImportReport()
-    batch: list[ParsedConversation] = []
+    repository = store.conversations
+    digests = repository if isinstance(repository, ImportDigests) else None
+    batch: list[tuple[int, bytes]] = []
     consumed = 0
     for number, line in enumerate(lines, start=1):
         consumed += len(line)
         if not line or line.isspace():  # (isspace stops at the first other byte)
             continue
-        batch.append(parse_line(line, where=f"{source_name} {number}"))
+        batch.append((number, line))
         if len(batch) >= batch_size:
-            _write(store, batch, report)
+            _import_batch(store, batch, source_name, report, digests)
             batch = []
             if progress is not None:
                 progress(consumed)
                 consumed = 0
     if batch:
-        _write(store, batch, report)
+        _import_batch(store, batch, source_name, report, digests)
     if progress is not None and consumed:
         progress(consumed)
     return report
+
+
+def _import_batch(store: Store, lines: list[tuple[int, bytes]], source_name: str,
+                  report: ImportReport, digests: ImportDigests | None) -> None:
+    """Parse and write one batch of numbered lines, but those ``digests`` says are
+    reflected by their stored conversation already."""
+    if digests is None:
+        _write(store, [parse_line(line, where=f"{source_name} {number}")
+                       for number, line in lines], report)
+        return
+    hashed = [(hashlib.sha256(_DIGEST_FORMAT + line.strip()).hexdigest(), number, line)
+              for number, line in lines]
+    done = digests.imported([digest for digest, _, _ in hashed])
+    todo = [(digest, parse_line(line, where=f"{source_name} {number}"))
+            for digest, number, line in hashed if digest not in done]
+    skipped = len(hashed) - len(todo)
+    report.skipped += skipped
+    report.conversations += skipped
+    if todo:
+        _write(store, [parsed for _, parsed in todo], report, lambda: digests.record_imported(
+            {parsed.id: digest for digest, parsed in todo}))
 
 
 def import_file(store: Store, path: Path, *, batch_size: int = 100,
@@ -220,10 +258,14 @@ def _transaction(store: Store) -> AbstractContextManager[None]:
     return nullcontext()
 
 
-def _write(store: Store, batch: list[ParsedConversation], report: ImportReport) -> None:
+def _write(store: Store, batch: list[ParsedConversation], report: ImportReport,
+           then: Callable[[], None] | None = None) -> None:
+    """Save ``batch``, then run ``then``, in one transaction where the backend has them."""
     try:
         with _transaction(store):
             _save(store, batch, report.changed)
+            if then is not None:
+                then()
     except InvalidInput:
         for parsed in batch:  # name the line of the bad record
             parsed.validate()

@@ -1,10 +1,10 @@
 """Rows of the conversations tables, and the hash-comparing bulk upsert they share.
 
 A save reads the stored ``content_hash`` of the keys it is given (a few queries of
-at most ``_KEYS`` keys), then deletes the rows whose content changed and inserts those
-and the new ones through the dialect's bulk path (COPY on PostgreSQL, the driver's
-``executemany`` on SQLite, multi-row ``executemany`` elsewhere). Saving unchanged
-content is therefore read-only.
+at most ``KEYS_PER_QUERY`` keys), then deletes the rows whose content changed and
+inserts those and the new ones through the dialect's bulk path (COPY on PostgreSQL, the
+driver's ``executemany`` on SQLite, multi-row ``executemany`` elsewhere). Saving
+unchanged content is therefore read-only.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ATTACHMENT_COLUMNS",
     "CONVERSATION_COLUMNS",
+    "KEYS_PER_QUERY",
     "MESSAGE_COLUMNS",
     "Statistics",
     "attachment_record",
@@ -45,7 +46,7 @@ __all__ = [
     "write",
 ]
 
-_KEYS: Final = 2000  # bound parameters per lookup query
+KEYS_PER_QUERY: Final = 2000  # bound parameters per lookup query
 _ANALYZE_FIRST: Final = 1000
 _ANALYZE_EVERY: Final = 100_000
 _SAMPLE_TARGET: Final = 10  # 3,000 sampled rows: enough to tell that ids are selective
@@ -128,15 +129,15 @@ def existing_keys(conn: sa.Connection, table: sa.Table,
     stored: dict[tuple[str, ...], str] = {}
     parents = list(dict.fromkeys(key[0] for key in keys))
     if table is conversations:
-        for chunk in _chunks(parents, _KEYS):
+        for chunk in _chunks(parents, KEYS_PER_QUERY):
             found = db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
             stored.update({(record_id,): digest for record_id, digest in found})
     elif len(keys) >= _WHOLE * len(parents):
-        for chunk in _chunks(parents, _KEYS):
+        for chunk in _chunks(parents, KEYS_PER_QUERY):
             found = db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
             stored.update({(parent, record_id): digest for parent, record_id, digest in found})
     else:
-        for pairs in _chunks(list(dict.fromkeys(keys)), _KEYS // 2):
+        for pairs in _chunks(list(dict.fromkeys(keys)), KEYS_PER_QUERY // 2):
             chunk = sorted({key[0] for key in pairs})
             ids = sorted({key[1] for key in pairs})
             found = db.fetchall(_lookup(dialect, table, len(chunk), len(ids)),
@@ -232,4 +233,17 @@ def write(backend: SqlBackend, conn: sa.Connection, table: sa.Table, columns: Se
     insert_rows(backend, conn, table, columns, [to_row(item) for item in changed])
     if statistics is not None:
         statistics.inserted(backend, conn, table, len(changed) - len(replaced))
+    if table is not conversations and changed:
+        _forget_imports(conn, list(dict.fromkeys(item.key[0] for item in changed)))
+    # (a conversation row that changed was replaced whole: its import digest is gone)
     return len(changed)
+
+
+def _forget_imports(conn: sa.Connection, conversation_ids: list[str]) -> None:
+    """Clear the import digest of conversations whose messages or attachments changed
+    (see ``ports.conversations.ImportDigests``)."""
+    c = conversations.c
+    for chunk in _chunks(conversation_ids, KEYS_PER_QUERY):
+        conn.execute(conversations.update()
+                     .where(c.id.in_(chunk), c.import_digest.is_not(None))
+                     .values(import_digest=None))

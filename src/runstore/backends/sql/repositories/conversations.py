@@ -184,6 +184,28 @@ class SqlConversationRepository:
                             media_type=media_type, message_id=message_id,
                             attachment_id=attachment_id)
 
+    # -- import digests (ports.conversations.ImportDigests) -----------------------------
+
+    def imported(self, digests: Sequence[str]) -> set[str]:
+        column = conversations_table.c.import_digest
+        wanted = builtins.list(dict.fromkeys(digests))
+        found: set[str] = set()
+        with self._backend.connect(write=False) as conn:
+            for start in range(0, len(wanted), rows.KEYS_PER_QUERY):
+                chunk = wanted[start:start + rows.KEYS_PER_QUERY]
+                found.update(conn.execute(sa.select(column).where(column.in_(chunk))).scalars())
+        return found
+
+    def record_imported(self, digests: Mapping[str, str]) -> None:
+        if not digests:
+            return
+        c = conversations_table.c
+        statement = (conversations_table.update().where(c.id == sa.bindparam("cid"))
+                     .values(import_digest=sa.bindparam("digest")))
+        with self._backend.connect() as conn:
+            conn.execute(statement, [{"cid": conversation_id, "digest": digest}
+                                     for conversation_id, digest in digests.items()])
+
     # -- transfer port ------------------------------------------------------------------
 
     def record_types(self) -> tuple[str, ...]:

@@ -26,10 +26,14 @@ conversations = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("metadata", JsonText, nullable=False),
     sa.Column("content_hash", sa.String(64), nullable=False),
+    # The digest of the import line this conversation has reflected since it was
+    # imported, NULL once anything of it changed (see ports.conversations.ImportDigests).
+    sa.Column("import_digest", sa.String(64), nullable=True),
     # list_conversations(): newest first, optionally by source or run.
     sa.Index("ix_conversations_created", "created_at", "id"),
     sa.Index("ix_conversations_source", "source", "created_at", "id"),
     sa.Index("ix_conversations_run", "run_id", "created_at", "id"),
+    sa.Index("ix_conversations_import_digest", "import_digest"),
 )
 
 conversation_messages = sa.Table(

@@ -1,4 +1,4 @@
-"""ids compared by code point, case kept, on PostgreSQL and MySQL/MariaDB
+"""ids compared by code point, case kept; conversations' import digests
 
 Revision ID: 0003
 Revises: 0002
@@ -7,6 +7,8 @@ Id columns take the "C" collation on PostgreSQL and ``utf8mb4_bin`` on MySQL/Mar
 (see ``IdText``). Before, MySQL/MariaDB's default collation folded case, so ids that
 differ only in case were one key there; such rows cannot have been stored twice, so
 nothing is merged here. SQLite and DuckDB compare bytes already: nothing to do.
+
+``conversations.import_digest`` (indexed) lets a re-import skip unchanged lines.
 """
 
 from __future__ import annotations
@@ -56,7 +58,13 @@ def _alter(new_type: sa.types.TypeEngine[str]) -> None:
 
 def upgrade() -> None:
     _alter(IdText)
+    with op.batch_alter_table("conversations") as batch:
+        batch.add_column(sa.Column("import_digest", sa.String(64), nullable=True))
+        batch.create_index("ix_conversations_import_digest", ["import_digest"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("conversations") as batch:
+        batch.drop_index("ix_conversations_import_digest")
+        batch.drop_column("import_digest")
     _alter(sa.String(128))
