@@ -83,18 +83,20 @@ class Prepared(Generic[M]):
     """A validated record, its key, its JSON document and the hash of that document.
 
     Given no record (a document checked without the model), the record is built from
-    the document when first asked for. (A plain slotted class: made once per record on
-    bulk paths, so it stays cheap.)"""
+    the document when first asked for; given no digest (a checked document, which is
+    JSON: hashing it cannot fail), the hash is computed when first asked for, which on
+    PostgreSQL is while COPY streams the rows before it. (A plain slotted class: made
+    once per record on bulk paths, so it stays cheap.)"""
 
-    __slots__ = ("_model", "_record", "digest", "document", "key")
+    __slots__ = ("_digest", "_model", "_record", "document", "key")
 
-    def __init__(self, key: Key, record: M | None, document: dict[str, Any], digest: str,
-                 model: type[M] | None = None) -> None:
+    def __init__(self, key: Key, record: M | None, document: dict[str, Any],
+                 digest: str | None, model: type[M] | None = None) -> None:
         self.key = key
         self._record = record
         self._model = model
         self.document = document
-        self.digest = digest
+        self._digest = digest
 
     @property
     def record(self) -> M:
@@ -103,6 +105,13 @@ class Prepared(Generic[M]):
             assert self._model is not None
             record = self._record = self._model.model_validate(self.document)
         return record
+
+    @property
+    def digest(self) -> str:
+        found = self._digest
+        if found is None:
+            found = self._digest = digest(self.document)
+        return found
 
 
 # A mapping not validated yet: its position in the call, and itself (a plain tuple:
@@ -200,8 +209,13 @@ class Batch(Generic[M]):
                     continue
                 # (a pending item's key is made of valid ids, so the document's is the same)
                 document = fast(value) if fast is not None and type(value) is dict else None
-                prepared = (kind.prepare(value, index) if document is None else
-                            Prepared(key, None, document, digest(document), kind.model))
+                if document is None:
+                    prepared = kind.prepare(value, index)
+                elif current is None:  # new: changed whatever its hash, made when written
+                    found.append(Prepared(key, None, document, None, kind.model))
+                    continue
+                else:
+                    prepared = Prepared(key, None, document, digest(document), kind.model)
             else:
                 prepared = item  # type: ignore[assignment]
             if prepared.digest != current:

@@ -4,8 +4,9 @@ transaction that is already open."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
@@ -26,23 +27,25 @@ def _sqlite_time(value: datetime | None) -> str | None:
 
 
 def _sqlite_rows(table: sa.Table, columns: Sequence[str],
-                 rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
+                 rows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
     times = [n for n, name in enumerate(columns) if isinstance(table.c[name].type, UtcDateTime)]
     if not times:
         return rows
     if len(times) == 1:
         n = times[0]
-        return [(*row[:n], _sqlite_time(row[n]), *row[n + 1:]) for row in rows]
-    return [tuple(_sqlite_time(v) if i in times else v for i, v in enumerate(row))
-            for row in rows]
+        return ((*row[:n], _sqlite_time(row[n]), *row[n + 1:]) for row in rows)
+    return (tuple(_sqlite_time(v) if i in times else v for i, v in enumerate(row))
+            for row in rows)
 
 
 def insert_rows(backend: SqlBackend, conn: sa.Connection, table: sa.Table,
-                columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+                columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """Insert ``rows`` (tuples in ``columns`` order, Python values, datetimes in UTC)
-    into ``table`` inside ``conn``'s transaction."""
-    if not rows:
-        return
+    into ``table`` inside ``conn``'s transaction.
+
+    ``rows`` may be a generator: on PostgreSQL each row is made while COPY streams the
+    ones before it to the server, so building rows overlaps with the server's work.
+    """
     if backend.dialect == "postgresql":
         from runstore.backends.sql.dialects.pg_copy import copy_rows
 
@@ -51,10 +54,12 @@ def insert_rows(backend: SqlBackend, conn: sa.Connection, table: sa.Table,
     if backend.dialect == "sqlite":
         marks = ", ".join("?" * len(columns))
         names = ", ".join(f'"{name}"' for name in columns)
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
-                             list(_sqlite_rows(table, columns, rows)))
+        converted = list(_sqlite_rows(table, columns, rows))
+        if converted:
+            conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})',
+                                 converted)
         return
     statement = table.insert()
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start:start + _CHUNK]
+    remaining = iter(rows)
+    while chunk := list(islice(remaining, _CHUNK)):
         conn.execute(statement, [dict(zip(columns, row, strict=True)) for row in chunk])

@@ -9,7 +9,7 @@ here (less to format on this side, nothing to parse on the server's), else as te
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 import psycopg
@@ -28,9 +28,13 @@ _BINARY: Final = {"VARCHAR": "varchar", "TEXT": "text", "SMALLINT": "int2",
 
 
 def copy_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
-              rows: Sequence[Sequence[Any]]) -> None:
+              rows: Iterable[Sequence[Any]]) -> None:
     """Write ``rows`` (tuples in ``columns`` order; datetimes aware, in UTC, as every
-    record holds them) to ``table`` with one COPY."""
+    record holds them) to ``table`` with one COPY (none when there are no rows)."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
     dbapi = conn.connection.dbapi_connection
     assert isinstance(dbapi, psycopg.Connection)
     types = _binary_types(conn.dialect, table, tuple(columns))
@@ -41,6 +45,7 @@ def copy_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
         if types:
             copy.set_types(types)
         write = copy.write_row
+        write(first)
         for row in rows:
             write(row)
 

@@ -106,12 +106,18 @@ def attachment_record(row: sa.Row[Any]) -> Attachment:
                       size=row.size, sha256=row.sha256, metadata=orjson.loads(row.metadata))
 
 
-def require_conversations(conn: sa.Connection, ids: Sequence[str]) -> None:
-    """``NotFound`` for the first of ``ids`` that is not stored."""
-    found = existing_keys(conn, conversations, [(conversation_id,) for conversation_id in ids])
+def require_conversations(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
+    """``NotFound`` for the first of ``ids`` that is not stored; else those of ``ids``
+    that have an import digest (which a change to their records must clear)."""
+    db = driver.on_connection(conn)
+    found: dict[str, str | None] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids)), KEYS_PER_QUERY):
+        found.update(db.fetchall(_lookup(conn.dialect, conversations, len(chunk), 0,
+                                         "import_digest"), _numbered(chunk)))
     for conversation_id in ids:
-        if (conversation_id,) not in found:
+        if conversation_id not in found:
             raise conversation_not_found(conversation_id)
+    return {conversation_id for conversation_id, digest in found.items() if digest is not None}
 
 
 def existing_keys(conn: sa.Connection, table: sa.Table,
@@ -152,12 +158,14 @@ def _chunks(values: list[T], size: int) -> Iterator[list[T]]:
 
 
 @functools.lru_cache(maxsize=256)
-def _lookup(dialect: sa.Dialect, table: sa.Table, parents: int, ids: int) -> driver.Prepared:
+def _lookup(dialect: sa.Dialect, table: sa.Table, parents: int, ids: int,
+            column: str = "content_hash") -> driver.Prepared:
     """``SELECT [conversation_id,] id, content_hash`` for ``parents`` conversation ids
-    (or, on the conversations table, ids) and ``ids`` record ids, bound as p0, p1..."""
+    (or, on the conversations table, ids, and ``column`` there instead of the hash)
+    and ``ids`` record ids, bound as p0, p1..."""
     marks: list[sa.BindParameter[str]] = [sa.bindparam(f"p{n}") for n in range(parents + ids)]
     if table is conversations:
-        by_id = sa.select(table.c.id, table.c.content_hash).where(table.c.id.in_(marks))
+        by_id = sa.select(table.c.id, table.c[column]).where(table.c.id.in_(marks))
         return driver.Prepared(by_id, dialect)
     query = sa.select(table.c.conversation_id, table.c.id, table.c.content_hash).where(
         table.c.conversation_id.in_(marks[:parents]))
@@ -218,9 +226,12 @@ class Statistics:
 def write(backend: SqlBackend, conn: sa.Connection, table: sa.Table, columns: Sequence[str],
           found: tuple[Sequence[Prepared[Any]], Container[tuple[str, ...]]],
           to_row: Callable[[Prepared[Any]], tuple[Any, ...]],
-          statistics: Statistics | None = None) -> int:
+          statistics: Statistics | None = None, imported: Container[str] = ()) -> int:
     """Write what :func:`changed_items` found: delete the stored rows that changed, then
-    bulk-insert every changed record. Returns how many records changed."""
+    bulk-insert every changed record, and clear the import digest of the ``imported``
+    conversations (see :func:`require_conversations`) whose records changed. Returns how
+    many records changed. (A conversation row that changed is replaced whole, import
+    digest included.)"""
     changed, stored = found
     replaced = [item for item in changed if item.key in stored]
     key_columns = [table.c[name] for name in
@@ -230,20 +241,17 @@ def write(backend: SqlBackend, conn: sa.Connection, table: sa.Table, columns: Se
         conn.execute(table.delete().where(*(column == sa.bindparam(name) for column, name
                                             in zip(key_columns, names, strict=True))),
                      [dict(zip(names, item.key, strict=True)) for item in replaced])
-    insert_rows(backend, conn, table, columns, [to_row(item) for item in changed])
+    insert_rows(backend, conn, table, columns, map(to_row, changed))
     if statistics is not None:
         statistics.inserted(backend, conn, table, len(changed) - len(replaced))
-    if table is not conversations and changed:
-        _forget_imports(conn, list(dict.fromkeys(item.key[0] for item in changed)))
-    # (a conversation row that changed was replaced whole: its import digest is gone)
+    if imported and changed:
+        _forget_imports(conn, list({item.key[0] for item in changed if item.key[0] in imported}))
     return len(changed)
 
 
 def _forget_imports(conn: sa.Connection, conversation_ids: list[str]) -> None:
-    """Clear the import digest of conversations whose messages or attachments changed
-    (see ``ports.conversations.ImportDigests``)."""
+    """Clear the import digest of these conversations (see
+    ``ports.conversations.ImportDigests``)."""
     c = conversations.c
     for chunk in _chunks(conversation_ids, KEYS_PER_QUERY):
-        conn.execute(conversations.update()
-                     .where(c.id.in_(chunk), c.import_digest.is_not(None))
-                     .values(import_digest=None))
+        conn.execute(conversations.update().where(c.id.in_(chunk)).values(import_digest=None))

@@ -112,10 +112,10 @@ class SqlConversationRepository:
             return 0
 
         def write(conn: sa.Connection) -> int:
-            rows.require_conversations(conn, batch.parents)
+            imported = rows.require_conversations(conn, batch.parents)
             return rows.write(self._backend, conn, conversation_messages, rows.MESSAGE_COLUMNS,
                               rows.changed_items(conn, conversation_messages, batch),
-                              rows.message_row, self._statistics)
+                              rows.message_row, self._statistics, imported)
 
         return self._retrying("messages", write)
 
@@ -147,7 +147,7 @@ class SqlConversationRepository:
             return 0
 
         def write(conn: sa.Connection) -> int:
-            rows.require_conversations(conn, batch.parents)
+            imported = rows.require_conversations(conn, batch.parents)
             found = rows.changed_items(conn, conversation_attachments, batch)
             changed = found[0]
             wanted = sorted({(item.key[0], item.record.message_id) for item in changed
@@ -158,7 +158,7 @@ class SqlConversationRepository:
                     raise rules.message_not_found(*key)
             return rows.write(self._backend, conn, conversation_attachments,
                               rows.ATTACHMENT_COLUMNS, found, rows.attachment_row,
-                              self._statistics)
+                              self._statistics, imported)
 
         return self._retrying("attachments", write)
 
@@ -200,11 +200,12 @@ class SqlConversationRepository:
         if not digests:
             return
         c = conversations_table.c
-        statement = (conversations_table.update().where(c.id == sa.bindparam("cid"))
-                     .values(import_digest=sa.bindparam("digest")))
+        pairs = builtins.list(digests.items())
         with self._backend.connect() as conn:
-            conn.execute(statement, [{"cid": conversation_id, "digest": digest}
-                                     for conversation_id, digest in digests.items()])
+            for start in range(0, len(pairs), rows.KEYS_PER_QUERY // 2):
+                chunk = dict(pairs[start:start + rows.KEYS_PER_QUERY // 2])
+                conn.execute(conversations_table.update().where(c.id.in_(builtins.list(chunk)))
+                             .values(import_digest=sa.case(chunk, value=c.id)))
 
     # -- transfer port ------------------------------------------------------------------
 
