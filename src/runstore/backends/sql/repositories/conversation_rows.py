@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import orjson
@@ -40,8 +40,10 @@ __all__ = [
     "conversation_record",
     "conversation_row",
     "existing_keys",
+    "imported_digests",
     "message_record",
     "message_row",
+    "record_import_digests",
     "require_conversations",
     "write",
 ]
@@ -172,6 +174,42 @@ def _lookup(dialect: sa.Dialect, table: sa.Table, parents: int, ids: int,
     if ids:
         query = query.where(table.c.id.in_(marks[parents:]))
     return driver.Prepared(query, dialect)
+
+
+def imported_digests(conn: sa.Connection, digests: Sequence[str]) -> set[str]:
+    """Those of ``digests`` that a stored conversation has as its import digest."""
+    db = driver.on_connection(conn)
+    found: set[str] = set()
+    for chunk in _chunks(list(dict.fromkeys(digests)), KEYS_PER_QUERY):
+        rows = db.fetchall(_by_import_digest(conn.dialect, len(chunk)), _numbered(chunk))
+        found.update(digest for (digest,) in rows)
+    return found
+
+
+def record_import_digests(conn: sa.Connection, digests: Mapping[str, str]) -> None:
+    """Set the import digest of conversations, ``{id: digest}``."""
+    db = driver.on_connection(conn)
+    for chunk in _chunks(list(digests.items()), KEYS_PER_QUERY // 2):
+        db.execute(_set_import_digests(conn.dialect, len(chunk)),
+                   _numbered([key for key, _ in chunk], [digest for _, digest in chunk]))
+
+
+@functools.lru_cache(maxsize=64)
+def _by_import_digest(dialect: sa.Dialect, count: int) -> driver.Prepared:
+    column = conversations.c.import_digest
+    return driver.Prepared(sa.select(column).where(
+        column.in_([sa.bindparam(f"p{n}") for n in range(count)])), dialect)
+
+
+@functools.lru_cache(maxsize=64)
+def _set_import_digests(dialect: sa.Dialect, count: int) -> driver.Prepared:
+    """``UPDATE`` of ``count`` conversations: ids bound as p0.., then their digests."""
+    c = conversations.c
+    ids: list[sa.BindParameter[str]] = [sa.bindparam(f"p{n}") for n in range(count)]
+    digests: list[sa.BindParameter[str]] = [sa.bindparam(f"p{count + n}") for n in range(count)]
+    return driver.Prepared(conversations.update().where(c.id.in_(ids)).values(
+        import_digest=sa.case(*((c.id == key, digest) for key, digest
+                                in zip(ids, digests, strict=True)))), dialect)
 
 
 def _numbered(*groups: Sequence[str]) -> dict[str, str]:

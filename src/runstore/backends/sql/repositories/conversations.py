@@ -187,25 +187,13 @@ class SqlConversationRepository:
     # -- import digests (ports.conversations.ImportDigests) -----------------------------
 
     def imported(self, digests: Sequence[str]) -> set[str]:
-        column = conversations_table.c.import_digest
-        wanted = builtins.list(dict.fromkeys(digests))
-        found: set[str] = set()
         with self._backend.connect(write=False) as conn:
-            for start in range(0, len(wanted), rows.KEYS_PER_QUERY):
-                chunk = wanted[start:start + rows.KEYS_PER_QUERY]
-                found.update(conn.execute(sa.select(column).where(column.in_(chunk))).scalars())
-        return found
+            return rows.imported_digests(conn, digests)
 
     def record_imported(self, digests: Mapping[str, str]) -> None:
-        if not digests:
-            return
-        c = conversations_table.c
-        pairs = builtins.list(digests.items())
-        with self._backend.connect() as conn:
-            for start in range(0, len(pairs), rows.KEYS_PER_QUERY // 2):
-                chunk = dict(pairs[start:start + rows.KEYS_PER_QUERY // 2])
-                conn.execute(conversations_table.update().where(c.id.in_(builtins.list(chunk)))
-                             .values(import_digest=sa.case(chunk, value=c.id)))
+        if digests:
+            with self._backend.connect() as conn:
+                rows.record_import_digests(conn, digests)
 
     # -- transfer port ------------------------------------------------------------------
 
