@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -12,13 +13,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from runstore.backends._shared.conversation_batches import digest
 from runstore.backends._shared.conversations import message_document
 from runstore.backends._shared.message_shape import message_document as fast_document
 from runstore.models.conversations import Message
 
+
+class Color(enum.StrEnum):
+    RED = "red"
+
+
+class Size(enum.IntEnum):
+    SMALL = 1
+
+
 json_leaves = st.none() | st.booleans() | st.integers(-(2**70), 2**70) \
     | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=5)
-odd_leaves = st.sampled_from([(1, 2), uuid.UUID(int=7), datetime(2024, 1, 1), b"x", {1, 2}])
+odd_leaves = st.sampled_from([(1, 2), uuid.UUID(int=7), datetime(2024, 1, 1), b"x", {1, 2},
+                              "\ud800", 2**64, 2**64 - 1, -(2**63) - 1, math.inf,
+                              Color.RED, Size.SMALL])
 json_values = st.recursive(json_leaves | json_leaves | odd_leaves,
                            lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.text(max_size=3) | st.integers(0, 3), inner,
@@ -67,11 +80,14 @@ def test_the_fast_check_agrees_with_the_model_or_steps_aside(value: dict[str, An
         return  # the model decides
     assert expected is not None, f"accepted what the model rejects: {value!r}"
     assert found == expected
+    assert digest(found) == digest(expected)  # (hashing an accepted document cannot fail)
     assert found["created_at"] is None or found["created_at"].utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize("metadata", [{"x": math.nan}, {"x": (1, 2)}, {"x": uuid.UUID(int=1)},
-                                      {"x": 2**80}, {1: "a"}, {"x": datetime(2024, 1, 1)}])
+                                      {"x": 2**80}, {1: "a"}, {"x": datetime(2024, 1, 1)},
+                                      {"x": "\ud800"}, {"\udfff": 1}, {"x": 2**64},
+                                      {"x": -math.inf}])
 def test_values_json_cannot_hold_go_to_the_model(metadata: dict[Any, Any]) -> None:
     value = {"id": "m0", "conversation_id": "c1", "position": 0, "role": "user",
              "content": [{"type": "tool_call", "data": metadata}], "metadata": metadata}
