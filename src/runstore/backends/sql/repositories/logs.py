@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import orjson
@@ -54,14 +55,16 @@ _event = trusted_factory(LogEvent)
 _log_record = trusted_factory(LogRecord)
 
 
-def _events(rows: Iterable[tuple[Any, ...]]) -> builtins.list[LogEvent]:
+def _events(rows: Sequence[tuple[Any, ...]]) -> builtins.list[LogEvent]:
     """Events from rows of ``_EVENT_SELECT`` (positional unpacking: this is the hot loop
-    of reading a long log)."""
+    of reading a long log; SQLite's text times are parsed inline, saving a call each)."""
     utc = utc_from_driver
+    parse = datetime.fromisoformat
+    text = bool(rows) and type(rows[0][1]) is str
     loads = orjson.loads
-    return [_event({"ts": utc(ts), "level": _LEVELS[level], "message": message,
-                    "data": {} if data == "{}" else loads(data), "task_id": task_id,
-                    "attempt_id": attempt_id, "kind": kind, "seq": seq})
+    return [_event({"ts": parse(ts + "+00:00") if text else utc(ts), "level": _LEVELS[level],
+                    "message": message, "data": {} if data == "{}" else loads(data),
+                    "task_id": task_id, "attempt_id": attempt_id, "kind": kind, "seq": seq})
             for seq, ts, level, message, data, task_id, attempt_id, kind in cast(
                 "Iterable[tuple[Any, Any, Any, Any, Any, Any, Any, Any]]", rows)]
 
