@@ -3,8 +3,10 @@ refused with the command that fixes them."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -151,3 +153,39 @@ def _id_collations(conn: sa.Connection) -> set[str | None]:
               for column in table.columns if column.type is IdText]
     assert len(wanted) == 30
     return {found[key] for key in wanted}
+
+
+@pytest.fixture
+def latin1_url(mariadb_database: Any) -> Iterator[str]:
+    """A MariaDB database whose default character set is latin1 (as older servers make)."""
+    name = f"rs_latin1_{uuid.uuid4().hex[:8]}"
+    with mariadb_database.admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name} CHARACTER SET latin1")
+    try:
+        yield sa.make_url(mariadb_database.url).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with mariadb_database.admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+
+
+@pytest.mark.parametrize("made_at", ["0002", "head"])
+def test_a_latin1_mariadb_database_holds_any_text(latin1_url: str, made_at: str,
+                                                  tmp_path: Path) -> None:
+    if made_at == "0002":  # tables made by the previous revision, in latin1
+        engine = _engine(latin1_url)
+        with engine.begin() as conn:
+            command.upgrade(migrate.alembic_config(conn), "0002")
+        engine.dispose()
+        runstore.upgrade(latin1_url)
+    url = f"{latin1_url}?artifacts=file://{tmp_path / 'blobs'}"
+    text = "日本語のメッセージ ✓ — ünïcödé"
+    with runstore.open(url) as store:
+        store.workflows.store("wf-Case", {"title": text})
+        store.conversations.save_conversation({"id": "c-1", "source": text})
+        store.logs.append("run-1", {"message": text})
+    with runstore.open(url) as store:
+        assert store.workflows.get("wf-Case", 1).definition == {"title": text}
+        assert store.conversations.get_conversation("c-1").source == text
+        assert [e.message for e in store.logs.iter_events("run-1")] == [text]
+        assert store.workflows.store("wf-case", {"title": "other"}).version == 1

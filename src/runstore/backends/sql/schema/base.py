@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 
-__all__ = ["REVISIONS", "SCHEMA_HEAD", "VERSION_TABLE", "metadata", "version_table"]
+__all__ = ["REVISIONS", "SCHEMA_HEAD", "TABLE_OPTIONS", "VERSION_TABLE", "metadata",
+           "version_table"]
+
+# Every table's options: on MySQL/MariaDB, UTF-8 text whatever the database's default
+# character set is (a latin1 database would refuse most of the world's text).
+TABLE_OPTIONS: Final[dict[str, Any]] = {"mysql_charset": "utf8mb4"}
 
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from runstore.backends.sql.schema.base import metadata
+from runstore.backends.sql.schema.base import TABLE_OPTIONS, metadata
 from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["conversation_attachments", "conversation_messages", "conversations"]
@@ -34,6 +34,7 @@ conversations = sa.Table(
     sa.Index("ix_conversations_source", "source", "created_at", "id"),
     sa.Index("ix_conversations_run", "run_id", "created_at", "id"),
     sa.Index("ix_conversations_import_digest", "import_digest"),
+    **TABLE_OPTIONS,
 )
 
 conversation_messages = sa.Table(
@@ -49,6 +50,7 @@ conversation_messages = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     # get_messages() / iter_messages(): position order within a conversation.
     sa.Index("ix_conversation_messages_position", "conversation_id", "position", "id"),
+    **TABLE_OPTIONS,
 )
 
 conversation_attachments = sa.Table(
@@ -65,4 +67,5 @@ conversation_attachments = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     # Which records refer to a blob (before deleting it from the artifact store).
     sa.Index("ix_conversation_attachments_sha256", "sha256"),
+    **TABLE_OPTIONS,
 )

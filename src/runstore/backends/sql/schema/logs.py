@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from runstore.backends.sql.schema.base import metadata
+from runstore.backends.sql.schema.base import TABLE_OPTIONS, metadata
 from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["log_events", "log_records", "log_runs"]
@@ -27,6 +27,7 @@ log_events = sa.Table(
     sa.Column("task_id", IdText, nullable=True),
     sa.Column("attempt_id", IdText, nullable=True),
     sa.Column("kind", sa.String(64), nullable=True),
+    **TABLE_OPTIONS,
 )
 
 log_runs = sa.Table(
@@ -35,6 +36,7 @@ log_runs = sa.Table(
     sa.Column("run_id", IdText, primary_key=True),
     sa.Column("last_seq", sa.BigInteger, nullable=False),
     sa.Column("max_level", sa.SmallInteger, nullable=False),
+    **TABLE_OPTIONS,
 )
 
 log_records = sa.Table(
@@ -56,4 +58,5 @@ log_records = sa.Table(
              "started_at", "run_id"),
     sa.Index("ix_log_records_workflow_status", "workflow_id", "status", "started_at", "run_id"),
     sa.Index("ix_log_records_status", "status", "started_at", "run_id"),
+    **TABLE_OPTIONS,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from runstore.backends.sql.schema.base import metadata
+from runstore.backends.sql.schema.base import TABLE_OPTIONS, metadata
 from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["metric_aggregates", "metric_patterns"]
@@ -23,6 +23,7 @@ metric_aggregates = sa.Table(
     sa.Column("bucket", sa.String(16), primary_key=True),
     sa.Column("count", sa.BigInteger, nullable=False),
     sa.Column("data", JsonText, nullable=False),
+    **TABLE_OPTIONS,
 )
 
 metric_patterns = sa.Table(
@@ -37,4 +38,5 @@ metric_patterns = sa.Table(
     sa.Column("confidence", sa.Double, nullable=False),
     sa.Column("detected_at", UtcDateTime, nullable=False),
     sa.Index("ix_metric_patterns_workflow", "workflow_id", "detected_at"),
+    **TABLE_OPTIONS,
 )

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
-from runstore.backends.sql.schema.base import metadata
+from runstore.backends.sql.schema.base import TABLE_OPTIONS, metadata
 from runstore.backends.sql.schema.types import Blob, JsonText, UtcDateTime
 
 __all__ = ["KeyText", "result_definitions", "results"]
@@ -66,6 +66,7 @@ results = sa.Table(
     sa.Column("error", JsonText, nullable=True),
     sa.Column("metadata", JsonText, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    **TABLE_OPTIONS,
 )
 
 result_definitions = sa.Table(
@@ -74,4 +75,5 @@ result_definitions = sa.Table(
     sa.Column("content_hash", sa.String(64), primary_key=True),
     sa.Column("definition", JsonText, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    **TABLE_OPTIONS,
 )

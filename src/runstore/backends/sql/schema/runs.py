@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from runstore.backends.sql.schema.base import metadata
+from runstore.backends.sql.schema.base import TABLE_OPTIONS, metadata
 from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["attempts", "runs", "task_dependencies", "tasks"]
@@ -31,6 +31,7 @@ runs = sa.Table(
     # list_runs(): newest first (by id), by workflow and/or status.
     sa.Index("ix_runs_workflow", "workflow_id", "id"),
     sa.Index("ix_runs_status", "status", "id"),
+    **TABLE_OPTIONS,
 )
 
 tasks = sa.Table(
@@ -53,6 +54,7 @@ tasks = sa.Table(
     sa.Index("ix_tasks_run_name", "run_id", "name", unique=True),
     sa.Index("ix_tasks_status", "status", "id"),
     sa.Index("ix_tasks_run_status", "run_id", "status", "id"),
+    **TABLE_OPTIONS,
 )
 
 task_dependencies = sa.Table(
@@ -62,6 +64,7 @@ task_dependencies = sa.Table(
     sa.Column("depends_on_id", IdText, primary_key=True),
     # delete_task(): does anything depend on this task?
     sa.Index("ix_task_dependencies_depends_on", "depends_on_id"),
+    **TABLE_OPTIONS,
 )
 
 attempts = sa.Table(
@@ -84,4 +87,5 @@ attempts = sa.Table(
     # list_attempts() by number (unique per task); get_active_attempts() per run.
     sa.Index("ix_attempts_task_number", "task_id", "number", unique=True),
     sa.Index("ix_attempts_run_status", "run_id", "status"),
+    **TABLE_OPTIONS,
 )

@@ -23,7 +23,8 @@ Blob = sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
 # and DuckDB compare bytes already.
 IdText = (sa.String(128)
           .with_variant(postgresql.VARCHAR(128, collation="C"), "postgresql")
-          .with_variant(mysql.VARCHAR(128, collation="utf8mb4_bin"), "mysql", "mariadb"))
+          .with_variant(mysql.VARCHAR(128, charset="utf8mb4", collation="utf8mb4_bin"),
+                        "mysql", "mariadb"))
 
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from runstore.backends.sql.schema.base import metadata
+from runstore.backends.sql.schema.base import TABLE_OPTIONS, metadata
 from runstore.backends.sql.schema.types import IdText, JsonText, UtcDateTime
 
 __all__ = ["workflow_heads", "workflows"]
@@ -19,6 +19,7 @@ workflows = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    **TABLE_OPTIONS,
 )
 
 # The last version ever assigned per id, so deleted versions are never reused; its row
@@ -28,4 +29,5 @@ workflow_heads = sa.Table(
     metadata,
     sa.Column("id", IdText, primary_key=True),
     sa.Column("last_version", sa.Integer, nullable=False),
+    **TABLE_OPTIONS,
 )

@@ -8,6 +8,9 @@ Id columns take the "C" collation on PostgreSQL and ``utf8mb4_bin`` on MySQL/Mar
 differ only in case were one key there; such rows cannot have been stored twice, so
 nothing is merged here. SQLite and DuckDB compare bytes already: nothing to do.
 
+On MySQL/MariaDB, tables that a database with another default character set made
+(latin1, say) are first converted to utf8mb4, which every table now declares.
+
 ``conversations.import_digest`` (indexed) lets a re-import skip unchanged lines.
 """
 
@@ -25,6 +28,10 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
+TABLES: Final = ("workflows", "workflow_heads", "runs", "tasks", "task_dependencies",
+                 "attempts", "log_events", "log_runs", "log_records", "metric_aggregates",
+                 "metric_patterns", "results", "result_definitions", "conversations",
+                 "conversation_messages", "conversation_attachments")
 # table -> (column, nullable), as revision 0002 left them.
 ID_COLUMNS: Final = {
     "workflows": (("id", False),),
@@ -46,6 +53,18 @@ ID_COLUMNS: Final = {
 }
 
 
+def _utf8mb4() -> None:
+    """MySQL/MariaDB: convert to utf8mb4 the tables made in another character set."""
+    if op.get_context().dialect.name not in {"mysql", "mariadb"}:
+        return
+    collations: dict[str, str] = dict(op.get_bind().execute(sa.text(
+        "SELECT table_name, table_collation FROM information_schema.tables "
+        "WHERE table_schema = DATABASE()")).all())
+    for table in TABLES:
+        if not str(collations.get(table, "utf8mb4")).startswith("utf8mb4"):
+            op.execute(f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4")
+
+
 def _alter(new_type: sa.types.TypeEngine[str]) -> None:
     if op.get_context().dialect.name not in {"postgresql", "mysql", "mariadb"}:
         return
@@ -57,6 +76,7 @@ def _alter(new_type: sa.types.TypeEngine[str]) -> None:
 
 
 def upgrade() -> None:
+    _utf8mb4()
     _alter(IdText)
     with op.batch_alter_table("conversations") as batch:
         batch.add_column(sa.Column("import_digest", sa.String(64), nullable=True))
