@@ -3,6 +3,8 @@ archive that does not match leaves everything in place."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +125,32 @@ def test_a_dry_run_does_not_touch_the_archive(tmp_path: Path) -> None:
         assert report.archived == {}
         assert len(store.runs.list_runs().items) == 1
     assert not archive.exists()
+
+
+_ARCHIVE_A_LONG_LOG = """
+import resource, sys
+import runstore
+from runstore.services.archive import archive_run
+
+source, archive, events = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with runstore.open(source) as store, runstore.open(archive) as target:
+    run = store.runs.create_run("etl")
+    for start in range(0, events, 5000):
+        store.logs.append(run.id, [{"message": f"event {n} of a long log", "data": {"n": n}}
+                                   for n in range(start, start + 5000)])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    counts = archive_run(store, target, run.id)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(counts["log_events"], grown)
+"""
+
+
+def test_archiving_a_long_log_streams_it(tmp_path: Path) -> None:
+    events = 100_000  # held in memory, source and copy would take some 200 MB
+    done = subprocess.run(
+        [sys.executable, "-c", _ARCHIVE_A_LONG_LOG, f"sqlite:///{tmp_path / 'a.db'}",
+         f"sqlite:///{tmp_path / 'archive.db'}", str(events)],
+        capture_output=True, text=True, check=True, timeout=240)
+    archived, grown_kb = map(int, done.stdout.split())
+    assert archived == events
+    assert grown_kb < 40_000, f"peak memory grew by {grown_kb / 1024:.0f} MB while archiving"

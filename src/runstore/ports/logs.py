@@ -38,6 +38,10 @@ class LogRepository(Protocol):
         neither. For very long logs prefer :meth:`iter_events`."""
         ...
 
+    def get_record(self, run_id: str) -> LogRecord | None:
+        """The run's record without its events; ``None`` when it has none (yet)."""
+        ...
+
     def iter_events(self, run_id: str, after_seq: int | None = None) -> Iterator[LogEvent]:
         """Stream the events with ``seq > after_seq`` in order, in bounded memory
         (empty for an unknown run)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
-from itertools import islice, zip_longest
+from itertools import chain, islice, zip_longest
 from typing import Any, Final
 
 from pydantic import BaseModel
@@ -137,29 +137,28 @@ def _run(source: Store, archive: Store, run_id: str, counts: dict[str, int]) -> 
 
 
 def _log(logs: Any, archive: Store, run_id: str, counts: dict[str, int]) -> None:
-    try:
-        log = logs.get_log(run_id)
-    except NotFound:
+    """Archive the run's log record and events, streaming them (a log may hold millions
+    of events), then read both logs back and compare them."""
+    record = logs.get_record(run_id)
+    source = logs.iter_events(run_id)
+    first = next(source, None)
+    if record is None and first is None:
         return
+    pending = chain([first], source) if first is not None else iter(())
     target = archive.logs
-    if log.record is not None:
+    if record is not None:
         with suppress(AlreadyExists):  # archived before: compared below
-            target.store_log(log.record)
-    stored = 0  # events archived before (an interrupted prune) must be the first ones
-    for event in target.iter_events(run_id):
-        if stored >= len(log.events) or event != log.events[stored]:
-            raise _mismatch(archive, run_id, f"log event #{stored + 1}")
-        stored += 1
-    remaining = iter(log.events[stored:])
-    while batch := list(islice(remaining, _BATCH)):
+            target.store_log(record)
+    # Events archived before (an interrupted prune) must be the source's first ones.
+    for number, event in enumerate(target.iter_events(run_id), start=1):
+        if next(pending, None) != event:
+            raise _mismatch(archive, run_id, f"log event #{number}")
+    while batch := list(islice(pending, _BATCH)):
         target.append(run_id, batch)
-    try:
-        copy = target.get_log(run_id)
-    except NotFound as exc:
-        raise _mismatch(archive, run_id, "its log (missing)") from exc
-    _same(archive, run_id, "its log record", log.record, copy.record)
-    _same_streams(archive, run_id, "log event", log.events, copy.events)
-    counts.update(log_records=0 if log.record is None else 1, log_events=len(log.events))
+    _same(archive, run_id, "its log record", record, target.get_record(run_id))
+    events = _same_streams(archive, run_id, "log event", logs.iter_events(run_id),
+                           target.iter_events(run_id))
+    counts.update(log_records=0 if record is None else 1, log_events=events)
 
 
 def _conversation(source: Store, archive: Store, conversation: Conversation,

@@ -107,6 +107,10 @@ class FileLogRepository(FileLogTransfer):
             raise log_not_found(run_id)
         return RunLog(run_id=run_id, record=record, events=events)
 
+    def get_record(self, run_id: str) -> LogRecord | None:
+        check_run_id(run_id)
+        return self._read_record(self._records / f"{run_id}.json")
+
     def iter_events(self, run_id: str, after_seq: int | None = None) -> Iterator[LogEvent]:
         check_run_id(run_id)
         position = check_after_seq(after_seq)

@@ -73,6 +73,12 @@ class MemoryLogRepository(MemoryLogTransfer):
             raise log_not_found(run_id)
         return RunLog(run_id=run_id, record=record, events=events)
 
+    def get_record(self, run_id: str) -> LogRecord | None:
+        check_run_id(run_id)
+        with self._tables.lock:
+            record: LogRecord | None = self._tables.table(_RECORDS).get(run_id)
+        return record
+
     def iter_events(self, run_id: str, after_seq: int | None = None) -> Iterator[LogEvent]:
         check_run_id(run_id)
         position = check_after_seq(after_seq)

@@ -107,6 +107,20 @@ class LogsContract(StoreFixtures):
         with pytest.raises(NotFound):
             store.logs.get_log(unique_id("missing"))
 
+    def test_get_record_reads_the_record_without_events(self, store: Store,
+                                                        observer: Store) -> None:
+        run, wf = unique_id("run"), unique_id("wf")
+        assert observer.logs.get_record(run) is None  # unknown run: no record, no error
+        store.logs.append(run, [{"message": "started"}, {"message": "done"}])
+        assert observer.logs.get_record(run) is None  # events, no record yet
+        record = store.logs.store_log(log_record(run, wf, status="failed", error="boom"))
+        assert observer.logs.get_record(run) == record
+        for bad in ("", "../x", 7):
+            with pytest.raises(InvalidInput):
+                store.logs.get_record(bad)  # type: ignore[arg-type]
+        store.logs.delete(run)
+        assert observer.logs.get_record(run) is None
+
     def test_iter_events_streams_in_order_after_a_seq(self, store: Store) -> None:
         run = unique_id("run")
         for start in range(0, 2500, 500):

@@ -199,6 +199,11 @@ class SqlLogRepository(SqlLogTransfer):
                                 "record": _record(records[0]) if records else None,
                                 "events": _events(events)})
 
+    def get_record(self, run_id: str) -> LogRecord | None:
+        check_run_id(run_id)
+        (records,) = fetch(self._backend, (self._get_record, {"run_id": run_id}))
+        return _record(records[0]) if records else None
+
     def iter_events(self, run_id: str, after_seq: int | None = None) -> Iterator[LogEvent]:
         check_run_id(run_id)
         position = check_after_seq(after_seq)
