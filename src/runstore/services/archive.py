@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
-from itertools import chain, islice, zip_longest
+from itertools import islice, zip_longest
 from typing import Any, Final
 
 from pydantic import BaseModel
@@ -140,11 +140,7 @@ def _log(logs: Any, archive: Store, run_id: str, counts: dict[str, int]) -> None
     """Archive the run's log record and events, streaming them (a log may hold millions
     of events), then read both logs back and compare them."""
     record = logs.get_record(run_id)
-    source = logs.iter_events(run_id)
-    first = next(source, None)
-    if record is None and first is None:
-        return
-    pending = chain([first], source) if first is not None else iter(())
+    pending = logs.iter_events(run_id)
     target = archive.logs
     if record is not None:
         with suppress(AlreadyExists):  # archived before: compared below
@@ -158,7 +154,8 @@ def _log(logs: Any, archive: Store, run_id: str, counts: dict[str, int]) -> None
     _same(archive, run_id, "its log record", record, target.get_record(run_id))
     events = _same_streams(archive, run_id, "log event", logs.iter_events(run_id),
                            target.iter_events(run_id))
-    counts.update(log_records=0 if record is None else 1, log_events=events)
+    if record is not None or events:  # (a run without a log has nothing to count)
+        counts.update(log_records=0 if record is None else 1, log_events=events)
 
 
 def _conversation(source: Store, archive: Store, conversation: Conversation,

@@ -209,16 +209,12 @@ class Batch(Generic[M]):
                     continue
                 # (a pending item's key is made of valid ids, so the document's is the same)
                 document = fast(value) if fast is not None and type(value) is dict else None
-                if document is None:
-                    prepared = kind.prepare(value, index)
-                elif current is None:  # new: changed whatever its hash, made when written
-                    found.append(Prepared(key, None, document, None, kind.model))
-                    continue
-                else:
-                    prepared = Prepared(key, None, document, digest(document), kind.model)
+                prepared = (kind.prepare(value, index) if document is None else
+                            Prepared(key, None, document, None, kind.model))
             else:
                 prepared = item  # type: ignore[assignment]
-            if prepared.digest != current:
+            # A new record changed whatever its hash: that is then made when written.
+            if current is None or prepared.digest != current:
                 found.append(prepared)
         return found
 

@@ -134,24 +134,18 @@ def existing_keys(conn: sa.Connection, table: sa.Table,
     """
     db = driver.on_connection(conn)
     dialect = conn.dialect
-    stored: dict[tuple[str, ...], str] = {}
     parents = list(dict.fromkeys(key[0] for key in keys))
-    if table is conversations:
+    found: list[driver.Row] = []  # rows of (key..., content_hash)
+    if table is conversations or len(keys) >= _WHOLE * len(parents):
         for chunk in _chunks(parents, KEYS_PER_QUERY):
-            found = db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
-            stored.update({(record_id,): digest for record_id, digest in found})
-    elif len(keys) >= _WHOLE * len(parents):
-        for chunk in _chunks(parents, KEYS_PER_QUERY):
-            found = db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
-            stored.update({(parent, record_id): digest for parent, record_id, digest in found})
+            found += db.fetchall(_lookup(dialect, table, len(chunk), 0), _numbered(chunk))
     else:
         for pairs in _chunks(list(dict.fromkeys(keys)), KEYS_PER_QUERY // 2):
             chunk = sorted({key[0] for key in pairs})
             ids = sorted({key[1] for key in pairs})
-            found = db.fetchall(_lookup(dialect, table, len(chunk), len(ids)),
-                                _numbered(chunk, ids))
-            stored.update({(parent, record_id): digest for parent, record_id, digest in found})
-    return stored
+            found += db.fetchall(_lookup(dialect, table, len(chunk), len(ids)),
+                                 _numbered(chunk, ids))
+    return {tuple(row[:-1]): row[-1] for row in found}
 
 
 def _chunks(values: list[T], size: int) -> Iterator[list[T]]:

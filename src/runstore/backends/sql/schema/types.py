@@ -20,7 +20,8 @@ Blob = sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
 # by code point with case kept, on every dialect: MySQL/MariaDB's default collations
 # fold case (``"Run-A"`` and ``"run-a"`` would be one key), PostgreSQL's follow the
 # database's locale (and "C" is also the cheaper one to compare in its indexes); SQLite
-# and DuckDB compare bytes already.
+# and DuckDB compare bytes already. (Result keys may hold spaces, which MySQL's binary
+# collations pad away: they use results.KeyText, VARBINARY there, instead.)
 IdText = (sa.String(128)
           .with_variant(postgresql.VARCHAR(128, collation="C"), "postgresql")
           .with_variant(mysql.VARCHAR(128, charset="utf8mb4", collation="utf8mb4_bin"),
