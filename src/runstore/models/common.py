@@ -7,7 +7,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any, Generic, TypeVar
@@ -29,7 +29,7 @@ __all__ = [
     "ensure_utc",
     "new_id",
     "trusted",
-    "trusted_factory",
+    "trusted_list",
     "utcnow",
     "validate_id",
 ]
@@ -57,13 +57,25 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-# BaseModel's slot setters: building a model from trusted values (rows read back from
-# storage) through them costs a fraction of ``model_construct``.
+# BaseModel's slot setters, called straight on their descriptors: building a model from
+# trusted values (rows read back from storage) through them costs a fraction of
+# ``model_construct``.
 _new = object.__new__
-_set_attr = object.__setattr__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+# Each frozen model's field names, shared by every instance built here as its set of
+# fields given: frozen models never add to it, and copies copy it.
+_FIELD_NAMES: dict[type[Any], set[str]] = {}
+
+
+def _field_names(cls: type[BaseModel]) -> set[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        assert cls.model_config.get("frozen"), f"{cls.__name__} is not frozen"
+        names = _FIELD_NAMES[cls] = set(cls.__pydantic_fields__)
+    return names
 
 
 def trusted(cls: type[M], fields: dict[str, Any],
@@ -75,34 +87,30 @@ def trusted(cls: type[M], fields: dict[str, Any],
     ``cls`` with a value of the right type (it becomes the instance's ``__dict__``), and
     ``private`` the private attributes of a model that has any.
     """
-    build: Callable[[dict[str, Any]], M] | None = _BUILDERS.get(cls)
-    if build is None:
-        build = _BUILDERS[cls] = trusted_factory(cls)
-    record = build(fields)
-    if private is not None:
-        _set_private(record, private)
+    record = _new(cls)
+    _set_dict(record, fields)
+    _set_fields_set(record, _field_names(cls))
+    _set_extra(record, None)
+    _set_private(record, private)
     return record
 
 
-def trusted_factory(cls: type[M]) -> Callable[[dict[str, Any]], M]:
-    """``trusted`` for the model ``cls`` as a function of the fields alone, for loops
-    that build many records of one model."""
-    assert cls.model_config.get("frozen"), f"{cls.__name__} is not frozen"
-    # Shared by every instance: frozen models never add to it, copies copy it.
-    names = set(cls.__pydantic_fields__)
-
-    def build(fields: dict[str, Any]) -> M:
-        record = _new(cls)
-        _set_attr(record, "__dict__", fields)
-        _set_fields_set(record, names)
-        _set_extra(record, None)
-        _set_private(record, None)
-        return record
-
-    return build
-
-
-_BUILDERS: dict[type[Any], Callable[[dict[str, Any]], Any]] = {}
+def trusted_list(cls: type[M], rows: Iterable[dict[str, Any]]) -> list[M]:
+    """``trusted`` for each of ``rows`` (fields only), for the loops that read many
+    records of one model back: a log's events, a page of records."""
+    names = _field_names(cls)
+    new, set_dict, set_fields, set_extra, set_private = (
+        _new, _set_dict, _set_fields_set, _set_extra, _set_private)
+    records: list[M] = []
+    append = records.append
+    for fields in rows:
+        record = new(cls)
+        set_dict(record, fields)
+        set_fields(record, names)
+        set_extra(record, None)
+        set_private(record, None)
+        append(record)
+    return records
 
 
 def utcnow() -> datetime:

@@ -25,7 +25,7 @@ from runstore.backends.sql.repositories.log_transfer import SqlLogTransfer
 from runstore.backends.sql.schema import log_events, log_records, log_runs
 from runstore.backends.sql.schema.types import raw_time, utc_from_driver
 from runstore.errors import AlreadyExists, Conflict
-from runstore.models.common import Page, trusted, trusted_factory
+from runstore.models.common import Page, trusted, trusted_list
 from runstore.models.logs import (
     LogEvent,
     LogFilter,
@@ -51,10 +51,6 @@ _EVENT_SELECT: Final = (log_events.c.seq, raw_time(log_events.c.ts), log_events.
 _LEVELS: Final = {level.rank: level for level in LogLevel}
 
 
-_event = trusted_factory(LogEvent)
-_log_record = trusted_factory(LogRecord)
-
-
 def _events(rows: Sequence[tuple[Any, ...]]) -> builtins.list[LogEvent]:
     """Events from rows of ``_EVENT_SELECT`` (positional unpacking: this is the hot loop
     of reading a long log; SQLite's text times are parsed inline, saving a call each)."""
@@ -62,11 +58,12 @@ def _events(rows: Sequence[tuple[Any, ...]]) -> builtins.list[LogEvent]:
     parse = datetime.fromisoformat
     text = bool(rows) and type(rows[0][1]) is str
     loads = orjson.loads
-    return [_event({"ts": parse(ts + "+00:00") if text else utc(ts), "level": _LEVELS[level],
-                    "message": message, "data": {} if data == "{}" else loads(data),
-                    "task_id": task_id, "attempt_id": attempt_id, "kind": kind, "seq": seq})
-            for seq, ts, level, message, data, task_id, attempt_id, kind in cast(
-                "Iterable[tuple[Any, Any, Any, Any, Any, Any, Any, Any]]", rows)]
+    return trusted_list(LogEvent, (
+        {"ts": parse(ts + "+00:00") if text else utc(ts), "level": _LEVELS[level],
+         "message": message, "data": {} if data == "{}" else loads(data),
+         "task_id": task_id, "attempt_id": attempt_id, "kind": kind, "seq": seq}
+        for seq, ts, level, message, data, task_id, attempt_id, kind in cast(
+            "Iterable[tuple[Any, Any, Any, Any, Any, Any, Any, Any]]", rows)))
 
 
 _RECORD_SELECT: Final = (
@@ -75,16 +72,21 @@ _RECORD_SELECT: Final = (
     log_records.c.duration_s, log_records.c.error, log_records.c.attributes)
 
 
-def _record(row: tuple[Any, ...]) -> LogRecord:
-    """A record from a row of ``_RECORD_SELECT``."""
-    (run_id, workflow_id, version, status, started, finished, duration, error,
-     attributes) = row
-    return _log_record({
-        "run_id": run_id, "workflow_id": workflow_id, "workflow_version": version,
-        "status": status, "started_at": utc_from_driver(started),
-        "finished_at": None if finished is None else utc_from_driver(finished),
-        "duration_s": duration, "error": error,
-        "attributes": {} if attributes == "{}" else orjson.loads(attributes)})
+def _records(rows: Sequence[tuple[Any, ...]]) -> builtins.list[LogRecord]:
+    """Records from rows of ``_RECORD_SELECT`` (SQLite's text times parsed inline, as in
+    ``_events``)."""
+    utc = utc_from_driver
+    parse = datetime.fromisoformat
+    text = bool(rows) and type(rows[0][4]) is str
+    return trusted_list(LogRecord, (
+        {"run_id": run_id, "workflow_id": workflow_id, "workflow_version": version,
+         "status": status, "started_at": parse(started + "+00:00") if text else utc(started),
+         "finished_at": None if finished is None
+         else parse(finished + "+00:00") if text else utc(finished),
+         "duration_s": duration, "error": error,
+         "attributes": {} if attributes == "{}" else orjson.loads(attributes)}
+        for (run_id, workflow_id, version, status, started, finished, duration, error,
+             attributes) in rows))
 
 
 def _query_statement(shape: frozenset[str]) -> sa.Select[Any]:
@@ -196,13 +198,13 @@ class SqlLogRepository(SqlLogTransfer):
         if not records and not events:
             raise log_not_found(run_id)
         return trusted(RunLog, {"run_id": run_id,
-                                "record": _record(records[0]) if records else None,
+                                "record": _records(records)[0] if records else None,
                                 "events": _events(events)})
 
     def get_record(self, run_id: str) -> LogRecord | None:
         check_run_id(run_id)
         (records,) = fetch(self._backend, (self._get_record, {"run_id": run_id}))
-        return _record(records[0]) if records else None
+        return _records(records)[0] if records else None
 
     def iter_events(self, run_id: str, after_seq: int | None = None) -> Iterator[LogEvent]:
         check_run_id(run_id)
@@ -243,7 +245,7 @@ class SqlLogRepository(SqlLogTransfer):
         if prepared is None:
             prepared = self._queries[shape] = self._backend.prepare(_query_statement(shape))
         (rows,) = fetch(self._backend, (prepared, params))
-        records = [_record(row) for row in rows]
+        records = _records(rows)
         page = records[:flt.limit]
         more = len(records) > flt.limit
         return trusted(Page, {"items": page,
