@@ -52,6 +52,7 @@ import orjson
 from runstore.errors import InvalidInput
 from runstore.models.common import ID_PATTERN, coerce
 from runstore.models.conversations import Attachment, Conversation, Message
+from runstore.models.message_check import CheckedMessages, check_line, complete_message
 from runstore.ports.conversations import ImportDigests
 from runstore.store import Store
 
@@ -84,9 +85,12 @@ class ImportReport:
 
 @dataclass(slots=True)
 class ParsedConversation:
-    """One parsed line, not validated yet (the repository validates what changed): the
-    conversation's fields, its messages, attachment records that refer to stored bytes,
-    and ``(fields, bytes)`` pairs still to be stored."""
+    """One parsed line: the conversation's fields, its messages, attachment records that
+    refer to stored bytes, and ``(fields, bytes)`` pairs still to be stored.
+
+    The messages are ``CheckedMessages`` when the line was checked as it was parsed
+    (see :func:`parse_line`); the rest is validated by the repository, where it changed.
+    """
 
     where: str
     conversation: dict[str, Any]
@@ -109,30 +113,19 @@ class ParsedConversation:
 
 
 def parse_line(line: bytes | str, *, where: str = "line") -> ParsedConversation:
-    """Parse one JSONL line into its records (see the module docstring)."""
-    try:
-        document = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidInput(f"{where}: not JSON ({exc})") from exc
-    if not isinstance(document, dict):
-        raise InvalidInput(f"{where}: expected a JSON object (one conversation per line)")
-    raw_messages = document.pop("messages", None) or []
+    """Parse one JSONL line into its records (see the module docstring).
+
+    A line in the common shape is checked in the same pass (``check_line``); any other
+    is parsed as it is, and its records are checked when saved, which names what is
+    wrong with them."""
+    checked = check_line(line)  # its messages are then CheckedMessages
+    if checked is not None:
+        document, messages, cid = checked, checked.pop("messages"), checked["id"]
+    else:
+        document, messages, cid = _parse(line, where)
     raw_attachments = document.pop("attachments", None) or []
-    if not isinstance(raw_messages, list) or not isinstance(raw_attachments, list):
+    if not isinstance(raw_attachments, list):
         raise InvalidInput(f"{where}: 'messages' and 'attachments' must be lists")
-    cid = document.get("id")
-    if not isinstance(cid, str) or not ID_PATTERN.fullmatch(cid):
-        coerce(Conversation, document, what=f"{where}: conversation")  # names the problem
-        raise InvalidInput(f"{where}: invalid conversation id {cid!r}")
-    for index, raw in enumerate(raw_messages):  # completed in place: they are ours
-        if type(raw) is not dict:
-            raise InvalidInput(f"{where}: message [{index}] must be an object")
-        if raw.setdefault("conversation_id", cid) != cid:
-            raise InvalidInput(f"{where}: message [{index}] belongs to another conversation")
-        if "id" not in raw:
-            raw["id"] = f"m{raw.setdefault('position', index)}"
-        elif "position" not in raw:
-            raw["position"] = index
     references: list[dict[str, Any]] = []
     uploads: list[tuple[dict[str, Any], bytes]] = []
     for index, raw in enumerate(raw_attachments):
@@ -143,19 +136,48 @@ def parse_line(line: bytes | str, *, where: str = "line") -> ParsedConversation:
         encoded = values.pop("data_base64", None)
         if encoded is None:
             references.append(values)
-            continue
-        try:
-            data = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, TypeError, ValueError) as exc:
-            raise InvalidInput(f"{what}: data_base64 is not base64 ({exc})") from exc
-        if not isinstance(values.get("name"), str):
-            raise InvalidInput(f"{what}: give a 'name'")
-        unknown = set(values) - _UPLOAD_FIELDS
-        if unknown:
-            raise InvalidInput(f"{what}: unknown field {sorted(unknown)[0]!r} next to "
-                               f"data_base64; known: {', '.join(sorted(_UPLOAD_FIELDS))}")
-        uploads.append((values, data))
-    return ParsedConversation(where, document, raw_messages, references, uploads)
+        else:
+            uploads.append((values, _upload(values, encoded, what)))
+    return ParsedConversation(where, document, messages, references, uploads)
+
+
+def _parse(line: bytes | str, where: str) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """A line's object, its messages (completed in place) and its conversation id,
+    parsed as they are."""
+    try:
+        document = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"{where}: not JSON ({exc})") from exc
+    if not isinstance(document, dict):
+        raise InvalidInput(f"{where}: expected a JSON object (one conversation per line)")
+    messages = document.pop("messages", None) or []
+    if not isinstance(messages, list):
+        raise InvalidInput(f"{where}: 'messages' and 'attachments' must be lists")
+    cid = document.get("id")
+    if not isinstance(cid, str) or not ID_PATTERN.fullmatch(cid):
+        coerce(Conversation, document, what=f"{where}: conversation")  # names the problem
+        raise InvalidInput(f"{where}: invalid conversation id {cid!r}")
+    for index, raw in enumerate(messages):
+        if type(raw) is not dict:
+            raise InvalidInput(f"{where}: message [{index}] must be an object")
+        if not complete_message(raw, index, cid):
+            raise InvalidInput(f"{where}: message [{index}] belongs to another conversation")
+    return document, messages, cid
+
+
+def _upload(values: dict[str, Any], encoded: object, what: str) -> bytes:
+    """The bytes of an attachment given with ``data_base64`` (now out of ``values``)."""
+    try:
+        data = base64.b64decode(encoded, validate=True)  # type: ignore[arg-type]
+    except (binascii.Error, TypeError, ValueError) as exc:
+        raise InvalidInput(f"{what}: data_base64 is not base64 ({exc})") from exc
+    if not isinstance(values.get("name"), str):
+        raise InvalidInput(f"{what}: give a 'name'")
+    unknown = set(values) - _UPLOAD_FIELDS
+    if unknown:
+        raise InvalidInput(f"{what}: unknown field {sorted(unknown)[0]!r} next to "
+                           f"data_base64; known: {', '.join(sorted(_UPLOAD_FIELDS))}")
+    return data
 
 
 def import_lines(store: Store, lines: Iterable[bytes], *, batch_size: int = 100,
@@ -279,8 +301,10 @@ def _save(store: Store, batch: list[ParsedConversation], changed: dict[str, int]
     repository = store.conversations
     changed["conversations"] += repository.save_conversations(
         [parsed.conversation for parsed in batch])
+    messages = [m for parsed in batch for m in parsed.messages]
     changed["messages"] += repository.save_messages(
-        [m for parsed in batch for m in parsed.messages])
+        CheckedMessages(messages)
+        if all(type(parsed.messages) is CheckedMessages for parsed in batch) else messages)
     references = [a for parsed in batch for a in parsed.references]
     if references:
         changed["attachments"] += repository.save_attachments(references)

@@ -56,6 +56,8 @@ class Kind(Generic[M]):
     # A plain dict's normal-form document without building the record (``None`` when
     # only the model can tell); the record is then built when first asked for.
     fast_document: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    # The list type of documents checked already and in normal form (``CheckedMessages``).
+    checked: type[list[dict[str, Any]]] | None = None
 
     def key(self, record: M) -> Key:
         if len(self.key_fields) == 1:
@@ -130,6 +132,16 @@ class Batch(Generic[M]):
         self._keys: list[Key] = []
         self._items: list[Prepared[M] | _Pending] = []
         self._valid_ids: set[object] = set()
+        if kind.checked is not None and type(values) is kind.checked:
+            self._take_checked(values)
+        else:
+            self._take(values)
+        if len(set(self._keys)) != len(self._keys):
+            self._duplicate(self._keys)
+
+    def _take(self, values: Iterable[object]) -> None:
+        """Key each value; models are prepared now, mappings with valid ids later."""
+        kind = self.kind
         pair = len(kind.key_fields) == 2
         valid = self._valid_ids
         keys, items = self._keys, self._items
@@ -148,8 +160,17 @@ class Batch(Generic[M]):
             prepared = kind.prepare(value, index)  # a model; else InvalidInput
             keys.append(prepared.key)
             items.append(prepared)
-        if len(set(keys)) != len(keys):
-            self._duplicate(keys)
+
+    def _take_checked(self, documents: list[dict[str, Any]]) -> None:
+        """Take documents checked already, and in normal form (``Kind.checked``), as
+        they are."""
+        model = self.kind.model
+        first, second = self.kind.key_fields
+        keys, items = self._keys, self._items
+        for document in documents:
+            key = (document[first], document[second])
+            keys.append(key)
+            items.append(Prepared(key, None, document, None, model))
 
     def _valid_key(self, key: tuple[object, ...]) -> bool:
         """Whether every part of ``key`` is a valid id (remembering those that are)."""

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final, TypeVar
 from pydantic import BaseModel
 
 from runstore.backends._shared.conversation_batches import Batch, Kind, Prepared, digest
-from runstore.backends._shared.message_shape import message_document as fast_message_document
 from runstore.backends._shared.transfer import as_records, check_record_type
 from runstore.errors import InvalidInput, NotFound, UnsupportedOperation
 from runstore.models.common import Page, coerce, validate_id
@@ -23,6 +22,8 @@ from runstore.models.conversations import (
     decode_conversation_cursor,
     encode_conversation_cursor,
 )
+from runstore.models.message_check import CheckedMessages
+from runstore.models.message_check import message_document as fast_message_document
 
 if TYPE_CHECKING:
     from runstore.ports.artifacts import ArtifactRepository
@@ -148,7 +149,7 @@ def _fill_message(value: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 MESSAGES: Final = Kind(Message, "message", ("conversation_id", "id"), _fill_message,
-                       message_document, fast_message_document)
+                       message_document, fast_message_document, CheckedMessages)
 ATTACHMENTS: Final = Kind(
     Attachment, "attachment", ("conversation_id", "id"),
     lambda value: _filled(value, frozenset(("id", "conversation_id", "name", "size", "sha256")),
