@@ -14,8 +14,9 @@
    process, reporting its peak resident memory.
 
 Ratios above 1 mean runstore is slower. Rounds alternate raw and runstore; the best
-round of each is kept. Before the reads, PostgreSQL's freshly loaded tables are
-vacuumed and analyzed, as autovacuum would soon do.
+round of each is kept (``--read-rounds`` for the reads, which are short). Before the
+reads, the freshly loaded tables are settled as a running system soon would: vacuumed,
+analyzed and checkpointed on PostgreSQL, the WAL checkpointed on SQLite.
 """
 
 from __future__ import annotations
@@ -215,14 +216,17 @@ def runstore_reads(url: str, run: str, workflow: str, since: datetime, until: da
 
 
 def settle(url: str) -> None:
-    """Bring freshly loaded tables to the state a running system keeps them in (on
-    PostgreSQL, vacuumed and analyzed), so autovacuum does not start in the middle of
-    one side's measurement."""
+    """Bring freshly loaded tables to the state a running system keeps them in, so that
+    neither autovacuum nor a checkpoint starts in the middle of one side's measurement:
+    on PostgreSQL vacuumed, analyzed and checkpointed; on SQLite the WAL checkpointed."""
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
-        if engine.dialect.name == "postgresql":
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if engine.dialect.name == "postgresql":
                 conn.exec_driver_sql("VACUUM ANALYZE")
+                conn.exec_driver_sql("CHECKPOINT")
+            else:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
 
@@ -296,6 +300,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=1_000)
     parser.add_argument("--stream-events", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--read-rounds", type=int, default=5,
+                        help="rounds of the (short) read measurements")
     parser.add_argument("--repeat", type=int, default=30, help="timed reads per measurement")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="admin URL for a scratch database ('none' to skip)")
@@ -329,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 target = fill(url, args.query_events, args.runs, args.batch)
                 settle(url)
-                hand, ours = read_rounds(url, target, args.rounds, args.repeat)
+                hand, ours = read_rounds(url, target, args.read_rounds, args.repeat)
                 per_run = args.query_events // args.runs
                 report(f"{name}: get_log of one run ({per_run:,} events)", hand["get_log"],
                        ours["get_log"], "median", "<= 2x")
