@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ from typer.testing import CliRunner
 import runstore
 from runstore.cli.app import app
 from runstore.errors import InvalidInput
+from runstore.models.message_check import CheckedMessages
 from runstore.ports import ImportDigests
-from runstore.services.conversations import import_file
+from runstore.services.conversations import import_file, parse_line
 
 runner = CliRunner()
 
@@ -125,6 +127,25 @@ def test_import_on_a_store_without_transactions(tmp_path: Path) -> None:
         assert report.changed["messages"] == 10
         assert import_file(store, data, batch_size=2).changed["messages"] == 0
         assert len(store.conversations.get_messages("c4")) == 2
+
+
+def test_lines_checked_in_one_pass_and_lines_checked_record_by_record_mix(
+        tmp_path: Path, url: str) -> None:
+    unusual = line("c2", 2)  # a time in another zone: the model converts it to UTC
+    unusual["messages"][0]["created_at"] = "2024-05-02T12:00:00+02:00"
+    data = write(tmp_path / "mixed.jsonl", [line("c1", 1), unusual, line("c3", 3)])
+    assert [type(parse_line(text).messages) is CheckedMessages
+            for text in data.read_bytes().splitlines()] == [True, False, True]
+    with runstore.open(url) as store:
+        first = import_file(store, data, batch_size=3)
+        assert first.changed == {"conversations": 3, "messages": 6, "attachments": 0}
+        converted = store.conversations.get_messages("c2")[0]
+        assert converted.created_at == datetime(2024, 5, 2, 10, tzinfo=UTC)
+        checked = store.conversations.get_messages("c1")[1]
+        assert checked.content[1].data == {"name": "search"}  # type: ignore[union-attr]
+        # Saved again as models, every record is unchanged: both paths hash alike.
+        again = [m for cid in ("c1", "c2", "c3") for m in store.conversations.get_messages(cid)]
+        assert store.conversations.save_messages(again) == 0
 
 
 def test_show_unknown_conversation_exits_3(url: str) -> None:

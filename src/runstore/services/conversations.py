@@ -29,6 +29,10 @@ The format (one conversation per line, UTF-8)::
 Saving is an idempotent upsert, so importing the same file again writes nothing.
 Each batch of conversations is one transaction where the backend has them.
 
+A line in the common shape is parsed and its messages checked in one pass over its
+bytes (:func:`~runstore.models.message_check.check_line`); any other line is parsed as
+it is and checked record by record, which names what is wrong with it.
+
 Where the repository keeps import digests (:class:`~runstore.ports.ImportDigests`: the
 SQL backends), a line whose conversation has not changed since that very line was
 imported is skipped without being parsed (``ImportReport.skipped``); a re-import then
