@@ -95,6 +95,9 @@ class SqlBackend:
         self.url_text = url.render()  # for error messages, rendered once (password masked)
         self.engine = engine
         self.support = support
+        # The driver's DB-API base exception: bulk paths and prepared statements run on
+        # the driver itself, so its exceptions are translated like SQLAlchemy's.
+        self.driver_errors: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.capabilities = Capabilities(
             transactions=True,
             savepoints=support.savepoints,
@@ -210,10 +213,10 @@ class SqlBackend:
         """
         current = self.current
         if current is not None:
-            with translating(self.url_text):
+            with self.translating():
                 yield current
             return
-        with self.serial, translating(self.url_text), self.engine.connect() as conn:
+        with self.serial, self.translating(), self.engine.connect() as conn:
             if not write:
                 conn.execution_options(**{READ_ONLY: True})
             with conn.begin():
@@ -234,16 +237,19 @@ class SqlBackend:
                     f"{self._url}: {self.support.name} has no savepoints, so transactions "
                     "cannot be nested"
                 )
-            with translating(self.url_text), current.begin_nested():
+            with self.translating(), current.begin_nested():
                 yield
             return
-        with self.serial, translating(self.url_text), self.engine.connect() as conn, \
-                conn.begin():
+        with self.serial, self.translating(), self.engine.connect() as conn, conn.begin():
             self._local.conn = conn
             try:
                 yield
             finally:
                 self._local.conn = None
+
+    def translating(self) -> AbstractContextManager[None]:
+        """Exceptions of SQLAlchemy and of the driver inside the block as runstore's."""
+        return translating(self.url_text, driver_errors=self.driver_errors)
 
     def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
         return _translated(self.url_text, self.support.lock(self.engine, name, timeout))

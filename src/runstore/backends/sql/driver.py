@@ -30,9 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
-from runstore.backends.sql.errors import translating
 from runstore.errors import BackendUnavailable, InvalidInput, RunstoreError
 
 if TYPE_CHECKING:
@@ -209,12 +207,12 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
     current = backend.current
     if current is not None or backend.dialect == "duckdb":  # (see on_connection)
         joined = backend.connect(write=write) if current is None else _joined(current)
-        with joined as conn, _translated(backend):
+        with joined as conn, backend.translating():
             yield on_connection(conn)
         return
     threads = backend.writers if write else backend.readers
     if threads is not None:  # a SQLite file: this thread's own connection
-        with _translated(backend):
+        with backend.translating():
             cursor = threads.cursor()
             cursor.execute(_BEGIN[write])
             try:
@@ -224,7 +222,7 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
                 raise
             cursor.execute("COMMIT")
         return
-    with backend.serial, _translated(backend):
+    with backend.serial, backend.translating():
         raw = backend.engine.raw_connection()
         try:
             # psycopg reads rows faster in the binary protocol (times above all)
@@ -245,15 +243,3 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
 @contextmanager
 def _joined(conn: sa.Connection) -> Iterator[sa.Connection]:
     yield conn
-
-
-@contextmanager
-def _translated(backend: SqlBackend) -> Iterator[None]:
-    """Driver exceptions as runstore's (through SQLAlchemy's, which ``translating``
-    understands)."""
-    dbapi = backend.engine.dialect.loaded_dbapi
-    with translating(backend.url_text):
-        try:
-            yield
-        except dbapi.Error as exc:
-            raise sa_exc.DBAPIError.instance(None, None, exc, dbapi.Error) from exc

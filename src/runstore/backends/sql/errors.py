@@ -53,26 +53,40 @@ def is_unique_violation(exc: sa_exc.IntegrityError) -> bool:
 
 
 @contextmanager
-def translating(url: str, *, entity: str = "record") -> Iterator[None]:
-    """Re-raise SQLAlchemy and driver exceptions as ``RunstoreError`` subclasses."""
+def translating(url: str, *, entity: str = "record",
+                driver_errors: type[Exception] | None = None) -> Iterator[None]:
+    """Re-raise SQLAlchemy and driver exceptions as ``RunstoreError`` subclasses.
+
+    ``driver_errors`` is the driver's base exception class (its DB-API ``Error``), for
+    blocks that run statements straight on the driver (bulk paths, prepared statements):
+    those exceptions are then translated alike."""
     try:
         yield
     except RunstoreError:
         raise
-    except sa_exc.IntegrityError as exc:
+    except sa_exc.SQLAlchemyError as exc:
+        raise _runstore_error(exc, url, entity) from exc
+    except Exception as exc:
+        if driver_errors is None or not isinstance(exc, driver_errors):
+            raise
+        wrapped = sa_exc.DBAPIError.instance(None, None, exc, driver_errors)
+        raise _runstore_error(wrapped, url, entity) from exc
+
+
+def _runstore_error(exc: sa_exc.SQLAlchemyError, url: str, entity: str) -> RunstoreError:
+    if isinstance(exc, sa_exc.IntegrityError):
         if is_unique_violation(exc):
-            raise AlreadyExists(entity, url, f"{entity} already exists ({exc.orig})") from exc
+            return AlreadyExists(entity, url, f"{entity} already exists ({exc.orig})")
         code = _code(exc.orig)
         if code in _FK_SQLSTATE or code in _MYSQL_FK or code == "SQLITE_CONSTRAINT_FOREIGNKEY":
-            raise InvalidInput(f"{entity} refers to a record that does not exist") from exc
-        raise InvalidInput(f"{entity} violates a constraint: {exc.orig}") from exc
-    except sa_exc.DBAPIError as exc:
+            return InvalidInput(f"{entity} refers to a record that does not exist")
+        return InvalidInput(f"{entity} violates a constraint: {exc.orig}")
+    if isinstance(exc, sa_exc.DBAPIError):
         code = _code(exc.orig)
         if code in _RETRY_SQLSTATE or code in _MYSQL_RETRY:
-            raise Conflict(f"concurrent update of {entity}; retry ({exc.orig})") from exc
+            return Conflict(f"concurrent update of {entity}; retry ({exc.orig})")
         if exc.connection_invalidated or code in _MYSQL_GONE or \
                 isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-            raise BackendUnavailable(url, f"{type(exc.orig).__name__}: {exc.orig}") from exc
-        raise RunstoreError(f"{url}: database error: {exc.orig}") from exc
-    except sa_exc.SQLAlchemyError as exc:
-        raise RunstoreError(f"{url}: {exc}") from exc
+            return BackendUnavailable(url, f"{type(exc.orig).__name__}: {exc.orig}")
+        return RunstoreError(f"{url}: database error: {exc.orig}")
+    return RunstoreError(f"{url}: {exc}")
