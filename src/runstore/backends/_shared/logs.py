@@ -57,6 +57,10 @@ class PreparedEvent(NamedTuple):
     kind: str | None
 
 
+# NamedTuple's own constructor is a Python function; tuple's is not (one per event).
+_prepared_event = tuple.__new__
+
+
 def _plain(value: object, depth: int = 0) -> bool:
     """True for plain JSON values with finite numbers (keys are checked by the encoder)."""
     kind = type(value)
@@ -99,7 +103,7 @@ def _fast(event: dict[str, Any], now: datetime) -> PreparedEvent | None:
         ts = now
     elif type(ts) is not datetime or ts.tzinfo is None:
         return None
-    elif ts.utcoffset():
+    elif ts.tzinfo is not UTC and ts.utcoffset():
         ts = ts.astimezone(UTC)
     name = get("level", _UNSET)
     level = 20 if name is _UNSET else _RANK_OF.get(name) if isinstance(name, str) else None
@@ -121,7 +125,8 @@ def _fast(event: dict[str, Any], now: datetime) -> PreparedEvent | None:
             or (attempt_id is not None and not _optional_id(attempt_id))
             or (kind is not None and not (isinstance(kind, str) and len(kind) <= 64))):
         return None
-    return PreparedEvent(ts, level, message, text, task_id, attempt_id, kind)
+    return _prepared_event(PreparedEvent, (ts, level, message, text, task_id, attempt_id,
+                                           kind))
 
 
 def _from_model(event: LogEvent) -> PreparedEvent:

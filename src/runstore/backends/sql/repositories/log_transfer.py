@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from runstore.backends._shared.log_transfer import LOG_RECORD_TYPES, new_events
+from runstore.backends._shared.logs import PreparedEvent
 from runstore.backends._shared.transfer import as_records, check_record_type
 from runstore.backends.sql.bulk import insert_rows
 from runstore.backends.sql.schema import log_events, log_records, log_runs
@@ -25,10 +26,10 @@ from runstore.models.logs import LogLevel, LogRecord
 from runstore.models.transfer import RunLogEvent
 from runstore.services.batches import grouped
 
-__all__ = ["SqlLogTransfer"]
+__all__ = ["EVENT_COLUMNS", "SqlLogTransfer"]
 
-_EVENT_COLUMNS: Final = ("run_id", "seq", "ts", "level", "message", "data", "task_id",
-                         "attempt_id", "kind")
+# An event row: the run, its seq, then the fields of a PreparedEvent, named as the columns.
+EVENT_COLUMNS: Final = ("run_id", "seq", *PreparedEvent._fields)
 _LEVELS: Final = {level.rank: level for level in LogLevel}
 
 
@@ -86,7 +87,7 @@ class SqlLogTransfer(TableTransfer):
         missing = new_events(events, present)
         if not missing:
             return 0
-        insert_rows(self._backend, conn, log_events, _EVENT_COLUMNS, [
+        insert_rows(self._backend, conn, log_events, EVENT_COLUMNS, [
             (run_id, e.seq, e.ts, e.level.rank, e.message, orjson.dumps(e.data).decode(),
              e.task_id, e.attempt_id, e.kind) for e in missing])
         last = missing[-1].seq

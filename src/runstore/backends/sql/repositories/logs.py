@@ -20,8 +20,8 @@ from runstore.backends._shared.logs import (
     prepare_events,
 )
 from runstore.backends.sql.bulk import insert_rows
-from runstore.backends.sql.driver import Prepared, fetch
-from runstore.backends.sql.repositories.log_transfer import SqlLogTransfer
+from runstore.backends.sql.driver import Prepared, fetch, on_connection
+from runstore.backends.sql.repositories.log_transfer import EVENT_COLUMNS, SqlLogTransfer
 from runstore.backends.sql.schema import log_events, log_records, log_runs
 from runstore.backends.sql.schema.types import raw_time, utc_from_driver
 from runstore.errors import AlreadyExists, Conflict
@@ -43,8 +43,6 @@ __all__ = ["SqlLogRepository"]
 
 _ATTEMPTS: Final = 8
 _CHUNK: Final = 1000
-_EVENT_COLUMNS: Final = ("run_id", "seq", "ts", "level", "message", "data", "task_id",
-                         "attempt_id", "kind")
 _EVENT_SELECT: Final = (log_events.c.seq, raw_time(log_events.c.ts), log_events.c.level,
                         log_events.c.message, log_events.c.data, log_events.c.task_id,
                         log_events.c.attempt_id, log_events.c.kind)
@@ -138,6 +136,17 @@ class SqlLogRepository(SqlLogTransfer):
             sa.select(*_EVENT_SELECT).where(log_events.c.run_id == sa.bindparam("run_id"))
             .order_by(log_events.c.seq))
         self._queries: dict[frozenset[str], Prepared] = {}
+        # The run's counter row, locked where the dialect has row locks (see the class).
+        head = sa.select(log_runs.c.last_seq, log_runs.c.max_level).where(
+            log_runs.c.run_id == sa.bindparam("run_id"))
+        self._head = backend.prepare(
+            head.with_for_update() if backend.support.row_locks else head)
+        self._new_run = backend.prepare(log_runs.insert().values(
+            run_id=sa.bindparam("run_id"), last_seq=sa.bindparam("last"),
+            max_level=sa.bindparam("level")))
+        self._advance_run = backend.prepare(
+            log_runs.update().where(log_runs.c.run_id == sa.bindparam("run_id"))
+            .values(last_seq=sa.bindparam("last"), max_level=sa.bindparam("level")))
 
     def append(self, run_id: str, events: LogEvent | Mapping[str, Any]
                | Iterable[LogEvent | Mapping[str, Any]]) -> int:
@@ -147,26 +156,18 @@ class SqlLogRepository(SqlLogTransfer):
         for _ in range(_ATTEMPTS):
             try:
                 with self._backend.connect() as conn:
-                    head = sa.select(log_runs.c.last_seq, log_runs.c.max_level).where(
-                        log_runs.c.run_id == run_id)
-                    if self._backend.support.row_locks:
-                        head = head.with_for_update()
-                    current = conn.execute(head).first()
-                    last = 0 if current is None else int(current.last_seq)
+                    db = on_connection(conn)
+                    current = db.fetchone(self._head, {"run_id": run_id})
+                    last = 0 if current is None else int(current[0])
                     if not prepared:
                         return last
                     new_last = last + len(prepared)
-                    if current is None:
-                        conn.execute(log_runs.insert().values(
-                            run_id=run_id, last_seq=new_last, max_level=top))
-                    else:
-                        conn.execute(log_runs.update().where(log_runs.c.run_id == run_id)
-                                     .values(last_seq=new_last,
-                                             max_level=max(top, current.max_level)))
-                    rows = [(run_id, last + n, e.ts, e.level, e.message,
-                             e.data, e.task_id, e.attempt_id, e.kind)
-                            for n, e in enumerate(prepared, start=1)]
-                    insert_rows(self._backend, conn, log_events, _EVENT_COLUMNS, rows)
+                    db.execute(self._new_run if current is None else self._advance_run, {
+                        "run_id": run_id, "last": new_last,
+                        "level": top if current is None else max(top, current[1])})
+                    rows = [(run_id, seq, *event)
+                            for seq, event in enumerate(prepared, start=last + 1)]
+                    insert_rows(self._backend, conn, log_events, EVENT_COLUMNS, rows)
                     return new_last
             except AlreadyExists as exc:
                 # Another writer created this run's counter row first: try again, unless
