@@ -97,21 +97,27 @@ def test_gc_dry_run_and_gc(url: str) -> None:
         loose = store.artifacts.put(b"nothing refers to me")
         kept = store.results.put_success("big", {"text": "x" * 2_000_000})
     assert kept.artifact is not None
-    preview = runner.invoke(app, ["gc", url, "--dry-run", "--json"])
+    fresh = runner.invoke(app, ["gc", url, "--json"])  # everything was stored just now
+    assert fresh.exit_code == 0, fresh.output
+    assert json.loads(fresh.output) == {
+        "dry_run": False, "scanned": 6, "kept": 2, "recent": 4, "removed": [],
+        "freed_bytes": 0}
+    preview = runner.invoke(app, ["gc", url, "--grace", "0s", "--dry-run", "--json"])
     assert preview.exit_code == 0, preview.output
     body = json.loads(preview.output)
     assert body["dry_run"] is True
     assert loose.sha256 in body["removed"]
     assert len(body["removed"]) == 4  # three pruned runs' attachments and the loose blob
     assert kept.artifact.sha256 not in body["removed"]
-    done = runner.invoke(app, ["gc", url])
+    done = runner.invoke(app, ["gc", url, "--grace", "0s"])
     assert done.exit_code == 0, done.output
     assert "removed" in done.output
     with runstore.open(url) as store:
         assert {ref.sha256 for ref in store.artifacts.iter_refs()} == {
             kept.artifact.sha256, attachment.sha256}
-    again = runner.invoke(app, ["gc", url, "--json"])
+    again = runner.invoke(app, ["gc", url, "--grace", "0s", "--json"])
     assert json.loads(again.output)["removed"] == []
+    assert runner.invoke(app, ["gc", url, "--grace", "soon"]).exit_code != 0
 
 
 def test_prune_exits_1_and_deletes_nothing_when_the_archive_differs(

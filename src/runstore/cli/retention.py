@@ -107,12 +107,15 @@ def _print_prune(report: PruneReport) -> None:
                   f"{report.active:,} not finished{where}", highlight=False)
 
 
-def gc(url: UrlArgument = None, dry_run: DryRun = False, config: ConfigOption = None,
-       as_json: JsonOption = False) -> None:
+def gc(url: UrlArgument = None, dry_run: DryRun = False,
+       grace: Annotated[str, typer.Option(
+           help="Keep blobs stored within this long (a writer stores a blob before the "
+                "record that refers to it), e.g. 1h, 30m, 0s.")] = "1h",
+       config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Delete the blobs no result and no conversation attachment refers to."""
     with exit_on_error(), open_store(url, config) as store, \
             progress_bars(enabled=not as_json) as bars:
-        report = runstore.gc(store, dry_run=dry_run, progress=bars)
+        report = runstore.gc(store, grace=grace, dry_run=dry_run, progress=bars)
     if as_json:
         print_json(_gc_json(report))
         return
@@ -120,11 +123,12 @@ def gc(url: UrlArgument = None, dry_run: DryRun = False, config: ConfigOption = 
     table = Table("blobs", "count", "bytes")
     table.add_row("scanned", f"{report.scanned:,}", "")
     table.add_row("referenced (kept)", f"{report.kept:,}", "")
+    table.add_row(f"stored within {grace} (kept)", f"{report.recent:,}", "")
     table.add_row(verb, f"{len(report.removed):,}", f"{report.freed_bytes:,}")
     console.print(table)
 
 
 def _gc_json(report: GcReport) -> dict[str, Any]:
     return {"dry_run": report.dry_run, "scanned": report.scanned, "kept": report.kept,
-            "removed": [ref.sha256 for ref in report.removed],
+            "recent": report.recent, "removed": [ref.sha256 for ref in report.removed],
             "freed_bytes": report.freed_bytes}

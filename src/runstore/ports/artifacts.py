@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from runstore.models.artifacts import ArtifactRef
@@ -50,6 +51,12 @@ class ArtifactRepository(Protocol):
 
     def stat(self, sha256: str) -> ArtifactRef:
         """The ref of a stored blob (size and media type); ``NotFound`` when absent."""
+        ...
+
+    def stored_at(self, sha256: str) -> datetime:
+        """When the blob's bytes were last stored (UTC): putting the same bytes again
+        renews it, so ``runstore gc`` keeps blobs a writer is about to refer to (its
+        grace period). ``NotFound`` when absent."""
         ...
 
     def delete(self, sha256: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from runstore.registry.open import open as open_store
@@ -30,6 +30,10 @@ def prune(store: Store, policy: RetentionPolicy | Mapping[str, Any], *,
     return retention.prune(store, policy, now=now, progress=progress, opener=open_store)
 
 
-def gc(store: Store, *, dry_run: bool = False, progress: Progress | None = None) -> GcReport:
-    """Delete the blobs of ``store.artifacts`` no result or attachment refers to."""
-    return gc_service.gc(store, dry_run=dry_run, progress=progress)
+def gc(store: Store, *, grace: timedelta | str = gc_service.DEFAULT_GRACE,
+       dry_run: bool = False, progress: Progress | None = None,
+       now: datetime | None = None) -> GcReport:
+    """Delete the blobs of ``store.artifacts`` no result or attachment refers to, but
+    those stored within ``grace`` (default one hour) before ``now``: a writer stores a
+    blob before the record that refers to it. Returns a :class:`GcReport`."""
+    return gc_service.gc(store, grace=grace, dry_run=dry_run, progress=progress, now=now)

@@ -11,11 +11,13 @@ import json
 import resource
 import subprocess
 import sys
+from datetime import datetime
 from typing import Any
 
 from runstore.store import Store
 
-__all__ = ["PatternReader", "damage_artifact", "measure_streaming", "stream_blob"]
+__all__ = ["PatternReader", "age_artifact", "damage_artifact", "measure_streaming",
+           "stream_blob"]
 
 
 def damage_artifact(store: Store, sha256: str, data: bytes) -> None:
@@ -28,6 +30,18 @@ def damage_artifact(store: Store, sha256: str, data: bytes) -> None:
     if writer is None:
         raise NotImplementedError("the artifact store needs write_unverified() for this test")
     writer(sha256, data)
+
+
+def age_artifact(store: Store, sha256: str, when: datetime) -> None:
+    """Make a stored blob look stored at ``when`` (to test gc's grace period).
+
+    Blob stores built on ``runstore.backends._shared.blobs`` support it; another
+    artifact store must provide ``set_stored_at(sha256, when)`` for this contract.
+    """
+    setter = getattr(store.artifacts, "set_stored_at", None)
+    if setter is None:
+        raise NotImplementedError("the artifact store needs set_stored_at() for this test")
+    setter(sha256, when)
 
 
 class PatternReader:

@@ -6,13 +6,14 @@ import hashlib
 import io
 import os
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from runstore.errors import CorruptRecord, InvalidInput, NotFound, RunstoreError
 from runstore.store import Store
 from runstore.testing.base import StoreFixtures
-from runstore.testing.blobs import damage_artifact, measure_streaming
+from runstore.testing.blobs import age_artifact, damage_artifact, measure_streaming
 
 __all__ = ["ArtifactsContract"]
 
@@ -55,6 +56,21 @@ class ArtifactsContract(StoreFixtures):
         assert first == second == third
         listed = [r for r in store.artifacts.iter_refs() if r.sha256 == first.sha256]
         assert listed == [first]
+
+    def test_stored_at_is_renewed_by_storing_the_same_bytes(self, store: Store) -> None:
+        slack = timedelta(seconds=2)  # (object stores keep whole seconds)
+        before = datetime.now(UTC) - slack
+        data = _unique_bytes()
+        ref = store.artifacts.put(data, media_type="text/plain")
+        assert before <= store.artifacts.stored_at(ref.sha256) <= datetime.now(UTC) + slack
+        long_ago = datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+        age_artifact(store, ref.sha256, long_ago)
+        assert store.artifacts.stored_at(ref.sha256) == long_ago
+        assert store.artifacts.put(data) == ref  # renewed, media type kept
+        assert store.artifacts.stored_at(ref.sha256) >= before
+        assert store.artifacts.stat(ref.sha256) == ref
+        with pytest.raises(NotFound):
+            store.artifacts.stored_at("0" * 64)
 
     def test_media_type_given_later_is_recorded(self, store: Store) -> None:
         data = _unique_bytes()

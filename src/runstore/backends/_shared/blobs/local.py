@@ -7,6 +7,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -79,7 +80,7 @@ class LocalBlobStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             if media_type is not None and not path.with_suffix(".type").exists():
                 self._write_small(path.with_suffix(".type"), media_type.encode())
-            if path.exists():
+            if _renewed(path):
                 os.unlink(tmp)
             else:
                 os.replace(tmp, path)
@@ -111,6 +112,21 @@ class LocalBlobStore:
         except FileNotFoundError:
             raise not_found(sha256) from None
         return ArtifactRef(sha256=sha256, size=size, media_type=self._media_type(path))
+
+    def stored_at(self, sha256: str) -> datetime:
+        try:
+            modified = self._path(sha256).stat().st_mtime
+        except FileNotFoundError:
+            raise not_found(sha256) from None
+        return datetime.fromtimestamp(modified, UTC)
+
+    def set_stored_at(self, sha256: str, when: datetime) -> None:
+        """Change a blob's ``stored_at`` (tests age blobs with it)."""
+        stamp = when.timestamp()
+        try:
+            os.utime(self._path(sha256), (stamp, stamp))
+        except FileNotFoundError:
+            raise not_found(sha256) from None
 
     def get(self, sha256: str) -> bytes:
         path = self._path(sha256)
@@ -170,6 +186,16 @@ class LocalBlobStore:
 
     def close(self) -> None:
         """Nothing is held open."""
+
+
+def _renewed(path: Path) -> bool:
+    """Whether the blob at ``path`` is stored already; if so, its time is renewed (see
+    ``stored_at``). False when it is not, or was removed meanwhile (by gc)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _sorted_dirs(folder: Path) -> list[Path]:

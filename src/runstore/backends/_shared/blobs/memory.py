@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -40,6 +41,7 @@ class MemoryBlobStore:
         self._spill = spill
         self._lock = threading.Lock()
         self._blobs: dict[str, tuple[bytes | Path, int, str | None]] = {}
+        self._stored: dict[str, datetime] = {}  # (see stored_at)
         self._quarantined: list[tuple[bytes | Path, int, str | None]] = []
         self._folder: Path | None = None
 
@@ -86,6 +88,7 @@ class MemoryBlobStore:
         sha256 = digest.hexdigest()
         content: bytes | Path = spill_path if spill_path is not None else buffer.getvalue()
         with self._lock:
+            self._stored[sha256] = datetime.now(UTC)
             existing = self._blobs.get(sha256)
             if existing is None:
                 self._blobs[sha256] = (content, size, media_type)
@@ -109,6 +112,17 @@ class MemoryBlobStore:
         _, size, media_type = self._entry(sha256)
         return ArtifactRef(sha256=sha256, size=size, media_type=media_type)
 
+    def stored_at(self, sha256: str) -> datetime:
+        self._entry(sha256)
+        with self._lock:
+            return self._stored[sha256]
+
+    def set_stored_at(self, sha256: str, when: datetime) -> None:
+        """Change a blob's ``stored_at`` (tests age blobs with it)."""
+        self._entry(sha256)
+        with self._lock:
+            self._stored[sha256] = when
+
     def get(self, sha256: str) -> bytes:
         content, _, _ = self._entry(sha256)
         data = content.read_bytes() if isinstance(content, Path) else content
@@ -130,6 +144,7 @@ class MemoryBlobStore:
         check_sha256(sha256)
         with self._lock:
             entry = self._blobs.pop(sha256, None)
+            self._stored.pop(sha256, None)
         if entry is None:
             raise not_found(sha256)
         return entry
@@ -166,6 +181,7 @@ class MemoryBlobStore:
         """Drop every blob and remove the spill folder."""
         with self._lock:
             self._blobs.clear()
+            self._stored.clear()
             self._quarantined.clear()
             folder, self._folder = self._folder, None
         if folder is not None:

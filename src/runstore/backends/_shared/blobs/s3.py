@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, BinaryIO, Final, TypeVar
 
@@ -28,6 +29,7 @@ from runstore.backends._shared.blobs.base import (
 )
 from runstore.errors import BackendUnavailable, InvalidInput, RunstoreError
 from runstore.models.artifacts import ArtifactRef
+from runstore.models.common import ensure_utc
 
 __all__ = ["S3BlobStore"]
 
@@ -38,6 +40,8 @@ T = TypeVar("T")
 PART: Final = 8 * 1024 * 1024
 # What S3 reports for an object stored without a Content-Type.
 _NO_TYPE: Final = "binary/octet-stream"
+# Object metadata: when a put of the same bytes renewed the blob (see stored_at).
+_STORED: Final = "runstore_stored"
 
 
 class S3BlobStore:
@@ -99,7 +103,7 @@ class S3BlobStore:
             if not self.exists(sha256):
                 self._call(lambda: self._fs.pipe_file(self._key(sha256), body, **extra))
                 return self.stat(sha256)
-            return self._record_media_type(sha256, media_type)
+            return self._renew(sha256, media_type)
         fd, staged = tempfile.mkstemp(prefix="runstore-s3-", suffix=".blob")
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -111,7 +115,7 @@ class S3BlobStore:
                     handle.write(chunk)
             sha256 = digest.hexdigest()
             if self.exists(sha256):
-                return self._record_media_type(sha256, media_type)
+                return self._renew(sha256, media_type)
             # S3 allows 10,000 parts; two in flight keep memory bounded.
             part = max(PART, -(-size // 10_000))
             self._call(lambda: self._fs.put_file(staged, self._key(sha256), chunksize=part,
@@ -121,14 +125,22 @@ class S3BlobStore:
                 os.unlink(staged)
         return self.stat(sha256)
 
-    def _record_media_type(self, sha256: str, media_type: str | None) -> ArtifactRef:
-        """Bytes already stored: give them ``media_type`` if they had none (first wins)."""
+    def _renew(self, sha256: str, media_type: str | None) -> ArtifactRef:
+        """Bytes already stored: renew their time (see ``stored_at``), giving them
+        ``media_type`` if they had none (the first wins)."""
         ref = self.stat(sha256)
-        if ref.media_type is not None or media_type is None:
-            return ref
-        self._call(lambda: self._fs.setxattr(self._key(sha256),
-                                             copy_kwargs={"ContentType": media_type}), sha256)
-        return ref.model_copy(update={"media_type": media_type})
+        kept = ref.media_type or media_type
+        self._mark_stored(sha256, kept, datetime.now(UTC))
+        return ref if kept == ref.media_type else ref.model_copy(update={"media_type": kept})
+
+    def _mark_stored(self, sha256: str, media_type: str | None, when: datetime) -> None:
+        """Record ``when`` in the object's metadata, with a copy of the object onto itself
+        (S3's only way to change an object's metadata; its media type is kept)."""
+        key = self._key(sha256)
+        self._call(lambda: self._fs.setxattr(
+            key, copy_kwargs={"ContentType": media_type} if media_type else {},
+            **{_STORED: when.isoformat()}), sha256)
+        self._fs.invalidate_cache(key)
 
     def stat(self, sha256: str) -> ArtifactRef:
         info = self._call(lambda: self._fs.info(self._key(sha256)), sha256)
@@ -138,6 +150,22 @@ class S3BlobStore:
         return ArtifactRef(sha256=sha256, size=int(info["size"]),
                            media_type=None if content_type in {None, "", _NO_TYPE}
                            else content_type)
+
+    def stored_at(self, sha256: str) -> datetime:
+        """The time a put of the same bytes recorded in the object's metadata, else the
+        object's own (its first put)."""
+        key = self._key(sha256)
+        metadata = self._call(lambda: self._fs.metadata(key, refresh=True), sha256)
+        renewed = metadata.get(_STORED.replace("_", "-"))
+        if renewed:
+            return ensure_utc(datetime.fromisoformat(renewed))
+        info = self._call(lambda: self._fs.info(key, refresh=True), sha256)
+        modified: datetime = info["LastModified"]
+        return ensure_utc(modified)
+
+    def set_stored_at(self, sha256: str, when: datetime) -> None:
+        """Change a blob's ``stored_at`` (tests age blobs with it)."""
+        self._mark_stored(sha256, self.stat(sha256).media_type, when)
 
     def get(self, sha256: str) -> bytes:
         data: bytes = self._call(lambda: self._fs.cat_file(self._key(sha256)), sha256)
