@@ -11,6 +11,7 @@ import json
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,27 +22,22 @@ __all__ = ["PatternReader", "age_artifact", "damage_artifact", "measure_streamin
 
 
 def damage_artifact(store: Store, sha256: str, data: bytes) -> None:
-    """Overwrite a stored blob's bytes without rehashing (to test that damage is caught).
-
-    Blob stores built on ``runstore.backends._shared.blobs`` support it; another
-    artifact store must provide ``write_unverified(sha256, data)`` for this contract.
-    """
-    writer = getattr(store.artifacts, "write_unverified", None)
-    if writer is None:
-        raise NotImplementedError("the artifact store needs write_unverified() for this test")
-    writer(sha256, data)
+    """Overwrite a stored blob's bytes without rehashing (to test that damage is caught)."""
+    _test_hook(store, "write_unverified")(sha256, data)
 
 
 def age_artifact(store: Store, sha256: str, when: datetime) -> None:
-    """Make a stored blob look stored at ``when`` (to test gc's grace period).
+    """Make a stored blob look stored at ``when`` (to test gc's grace period)."""
+    _test_hook(store, "set_stored_at")(sha256, when)
 
-    Blob stores built on ``runstore.backends._shared.blobs`` support it; another
-    artifact store must provide ``set_stored_at(sha256, when)`` for this contract.
-    """
-    setter = getattr(store.artifacts, "set_stored_at", None)
-    if setter is None:
-        raise NotImplementedError("the artifact store needs set_stored_at() for this test")
-    setter(sha256, when)
+
+def _test_hook(store: Store, name: str) -> Callable[..., None]:
+    """A method the blob stores of ``runstore.backends._shared.blobs`` have for tests;
+    another artifact store must provide it for the contracts that use it."""
+    method: Callable[..., None] | None = getattr(store.artifacts, name, None)
+    if method is None:
+        raise NotImplementedError(f"the artifact store needs {name}() for this test")
+    return method
 
 
 class PatternReader:
