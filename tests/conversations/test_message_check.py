@@ -20,6 +20,7 @@ from runstore.errors import InvalidInput
 from runstore.models.conversations import Message
 from runstore.models.message_check import CheckedMessages, check_line, complete_message
 from runstore.models.message_check import message_document as fast_document
+from runstore.services.conversations import parse_line
 
 
 class Color(enum.StrEnum):
@@ -196,9 +197,18 @@ def test_a_line_in_the_common_shape_is_checked_in_one_pass() -> None:
     b"not json", b"[1]", b'{"id": ".bad", "messages": []}', b'{"messages": []}',
     b'{"id": "c1", "messages": [{"conversation_id": "c2", "role": "u", "content": "x"}]}',
     b'{"id": "c1", "messages": [{"role": "u", "content": "x", "title": "?"}]}',
-    b'{"id": "c1", "metadata": {"x": NaN}}', b'{"id": "c1", "metadata": null}'])
+    b'{"id": "c1", "metadata": {"x": NaN}}', b'{"id": "c1", "metadata": null}',
+    b'{"id": "c1", "messages": [{"position": 4.0, "role": "u", "content": "x"}]}'])
 def test_unusual_lines_go_the_careful_way(text: bytes) -> None:
     assert check_line(text) is None
+
+
+@pytest.mark.parametrize(("position", "made"), [(4, "m4"), ("4", "m4"), (4.0, "m4.0")])
+def test_a_default_message_id_is_made_of_the_position_as_written(position: object,
+                                                                   made: str) -> None:
+    line = orjson.dumps({"id": "c1", "messages": [
+        {"position": position, "role": "u", "content": "x"}]})
+    assert parse_line(line).messages[0]["id"] == made
 
 
 def test_checked_messages_with_one_key_twice_are_refused() -> None:

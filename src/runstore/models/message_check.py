@@ -76,7 +76,9 @@ def _message_schema(*, in_line: bool) -> CoreSchema:
     return cs.typed_dict_schema({
         "id": cs.typed_dict_field(ident, required=not in_line),
         "conversation_id": cs.typed_dict_field(ident, required=not in_line),
-        "position": cs.typed_dict_field(cs.int_schema(ge=0, lt=2**31), required=not in_line),
+        # (strict in a line: "m<position>" must be made of the position as written)
+        "position": cs.typed_dict_field(cs.int_schema(ge=0, lt=2**31, strict=in_line),
+                                        required=not in_line),
         "role": cs.typed_dict_field(name),
         "content": cs.typed_dict_field(cs.union_schema([cs.str_schema(), cs.list_schema(part)])),
         "created_at": cs.typed_dict_field(cs.nullable_schema(when), required=False),
