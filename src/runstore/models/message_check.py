@@ -112,9 +112,9 @@ def _plain_json(value: object) -> bool:
 
 
 def _compact_parts(content: list[dict[str, Any]]) -> list[Any]:
-    """Where the parts' values that are not JSON's own (``data``) are: each part
-    without its ``None`` values, as the model's document leaves them unset (in place:
-    the parts are new dicts, ours to complete)."""
+    """Drop each part's ``None`` values, as the model's document leaves them unset (in
+    place: the parts are new dicts, ours to complete); returns the parts' free-form
+    ``data`` values."""
     free = []
     for index, given in enumerate(content):
         part = given
