@@ -78,6 +78,7 @@ def test_flipped_blob_byte(backend: str, tmp_path: Path,
     after = runstore.doctor(url)
     assert {f.location.rsplit("/", 1)[-1] for f in after.findings} == {sha, big}
     assert all("is missing" in f.problem for f in after.findings)
+    assert all(f"in the quarantine of file://{blobs}" in f.problem for f in after.findings)
     with runstore.open(url) as store:
         record = store.results.get_record("big")
         assert record is not None

@@ -72,7 +72,8 @@ def check_blobs(store: Store, *, repair: bool = False) -> BlobCheck:
                                        action=action))
     for sha256 in missing:
         problem = (f"blob {sha256} is missing (nothing to repair: put the same bytes "
-                   "again, or delete the records)")
+                   "again, or delete the records; if an earlier `runstore doctor --repair` "
+                   f"found them damaged, they are in the quarantine of {artifacts.location})")
         result.findings.append(Finding(_where(artifacts, sha256), problem,
                                        lost=_lost(referrers, sha256)))
     return result
