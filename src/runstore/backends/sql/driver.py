@@ -139,30 +139,11 @@ def fetch(backend: SqlBackend,
     if readers is not None and not backend.in_transaction:
         return readers.fetch(*((prepared.sql, cast("Sequence[Any]", prepared.args(params)))
                                for prepared, params in queries))
-    if len(queries) == 1 and backend.dialect == "postgresql" and not backend.in_transaction:
-        return [_fetch_alone(backend, *queries[0])]
-    with session(backend, write=False) as db:
+    # One query alone reads one snapshot with or without a transaction: on PostgreSQL,
+    # autocommit spares the BEGIN and COMMIT round trips around it.
+    alone = len(queries) == 1 and backend.dialect == "postgresql"
+    with session(backend, write=False, autocommit=alone) as db:
         return [db.fetchall(prepared, params) for prepared, params in queries]
-
-
-def _fetch_alone(backend: SqlBackend, prepared: Prepared, params: Mapping[str, Any]) -> list[Row]:
-    """One query on PostgreSQL outside a transaction, in autocommit: one round trip
-    where BEGIN and COMMIT around it would take three (a single statement reads one
-    snapshot either way)."""
-    with backend.serial, backend.translating():
-        raw = backend.engine.raw_connection()
-        try:
-            driver: Any = raw.driver_connection
-            driver.autocommit = True
-            try:
-                # psycopg reads rows faster in the binary protocol (times above all)
-                with driver.cursor(binary=True) as cursor:
-                    cursor.execute(prepared.sql, prepared.args(params))
-                    return cast("list[Row]", cursor.fetchall())
-            finally:
-                driver.autocommit = False
-        finally:
-            raw.close()
 
 
 class DriverSession:
@@ -218,9 +199,14 @@ _BEGIN = {True: "BEGIN IMMEDIATE", False: "BEGIN"}
 
 
 @contextmanager
-def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSession]:
+def session(backend: SqlBackend, *, write: bool = True,
+            autocommit: bool = False) -> Iterator[DriverSession]:
     """A ``DriverSession`` in the thread's open transaction, or in a transaction of its
     own on a pooled DB-API connection that commits when the block ends.
+
+    ``autocommit`` (PostgreSQL, outside a transaction): each statement commits alone,
+    for a block that runs a single one; the connection goes back to the pool
+    transactional.
 
     A fraction of ``backend.connect()``'s cost: no ``Connection`` object and no events.
     Code inside must not call ``backend.connect()`` (it would open a second connection
@@ -246,7 +232,10 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
         return
     with backend.serial, backend.translating():
         raw = backend.engine.raw_connection()
+        driver: Any = raw.driver_connection
         try:
+            if autocommit:
+                driver.autocommit = True
             # psycopg reads rows faster in the binary protocol (times above all)
             binary = not write and backend.dialect == "postgresql"
             pooled: Any = raw.cursor(binary=True) if binary else raw.cursor()
@@ -259,6 +248,8 @@ def session(backend: SqlBackend, *, write: bool = True) -> Iterator[DriverSessio
                 raise
             raw.commit()
         finally:
+            if autocommit:
+                driver.autocommit = False
             raw.close()
 
 
