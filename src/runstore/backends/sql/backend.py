@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -252,7 +252,7 @@ class SqlBackend:
         return translating(self.url_text, driver_errors=self.driver_errors)
 
     def lock(self, name: str, timeout: float | None = None) -> AbstractContextManager[None]:
-        return _translated(self.url_text, self.support.lock(self.engine, name, timeout))
+        return _translated(self.translating, self.support.lock(self.engine, name, timeout))
 
     def info(self) -> BackendInfo:
         with self.connect(write=False) as conn:
@@ -282,14 +282,16 @@ class SqlBackend:
 
 
 @contextmanager
-def _translated(url: str, inner: AbstractContextManager[None]) -> Iterator[None]:
-    with translating(url):
+def _translated(translating: Callable[[], AbstractContextManager[None]],
+                inner: AbstractContextManager[None]) -> Iterator[None]:
+    """``inner`` with its own entering and leaving translated (not the block's errors)."""
+    with translating():
         inner.__enter__()
     try:
         yield
     except BaseException as exc:
-        with translating(url):
+        with translating():
             inner.__exit__(type(exc), exc, exc.__traceback__)
         raise
-    with translating(url):
+    with translating():
         inner.__exit__(None, None, None)
